@@ -1,0 +1,110 @@
+using System.Text;
+using P.Cli;
+using P.Transport;
+
+namespace P.Agent;
+
+/// <summary>
+/// Calls the agent on one worker. Every call carries the version the client
+/// expects; a missing or different agent is uploaded and the call retried once.
+/// </summary>
+internal sealed class AgentClient(IWorkerTransport transport, AgentScript script, string workerName)
+{
+    private const string FramePrefix = "P-AGENT/1 ";
+
+    // Run by sh, never by the login shell: they arrive through the bootstrap.
+    private const string Launcher =
+        "f=\"$HOME/.p/bin/p-agent\"; [ -f \"$f\" ] || { echo 'P-AGENT/1 MISSING'; exit 0; }; exec sh \"$f\" \"$@\"";
+
+    private const string Installer =
+        "umask 077 && mkdir -p \"$HOME/.p/bin\" && t=\"$HOME/.p/bin/.p-agent.$$\" && cat >\"$t\" && " +
+        "chmod 700 \"$t\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
+
+    public string WorkerName => workerName;
+
+    /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
+    public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await transport.RunAsync(Argv(verb, args), null, ct);
+            var text = Encoding.UTF8.GetString(result.Stdout);
+            var newline = text.IndexOf('\n', StringComparison.Ordinal);
+            var frame = newline < 0 ? text : text[..newline];
+            var payload = newline < 0 ? "" : text[(newline + 1)..];
+            if (!frame.StartsWith(FramePrefix, StringComparison.Ordinal))
+            {
+                throw Failure(result);
+            }
+            var word = frame[FramePrefix.Length..];
+            if (word == "OK")
+            {
+                return payload;
+            }
+            if ((word == "MISSING" || word.StartsWith("STALE", StringComparison.Ordinal)) && attempt == 0)
+            {
+                await InstallAsync(ct);
+                continue;
+            }
+            if (word.StartsWith("ERR ", StringComparison.Ordinal))
+            {
+                throw new UserError($"worker '{workerName}': {word[4..]}");
+            }
+            throw Failure(result);
+        }
+    }
+
+    /// <summary>
+    /// Runs a verb whose payload is a byte stream (a log), copied to sink as it
+    /// arrives. Call it after a <see cref="CallAsync"/> in the same command, which
+    /// has made sure the agent is current.
+    /// </summary>
+    public async Task StreamAsync(string verb, IReadOnlyList<string> args, Stream sink, CancellationToken ct)
+    {
+        var framed = new FrameSplitter(sink);
+        var result = await transport.StreamAsync(Argv(verb, args), framed, ct);
+        if (framed.Frame is null || !framed.Frame.StartsWith(FramePrefix, StringComparison.Ordinal))
+        {
+            throw Failure(result);
+        }
+        var word = framed.Frame[FramePrefix.Length..];
+        if (word.StartsWith("ERR ", StringComparison.Ordinal))
+        {
+            throw new UserError($"worker '{workerName}': {word[4..]}");
+        }
+        if (word != "OK")
+        {
+            throw Failure(result);
+        }
+    }
+
+    /// <summary>The argv that runs a verb through the launcher, for calls that need a terminal.</summary>
+    public static IReadOnlyList<string> TerminalArgv(string verb, string arg) =>
+        ["sh", ".p/bin/p-agent", "-", verb, arg];
+
+    private IReadOnlyList<string> Argv(string verb, IReadOnlyList<string> args) =>
+        ["sh", "-c", Launcher, "p-agent", script.Version, verb, .. args];
+
+    private async Task InstallAsync(CancellationToken ct)
+    {
+        var result = await transport.RunAsync(["sh", "-c", Installer], script.Bytes, ct);
+        if (!Encoding.UTF8.GetString(result.Stdout).StartsWith(FramePrefix + "OK", StringComparison.Ordinal))
+        {
+            throw Failure(result, "could not install the agent in ~/.p/bin");
+        }
+    }
+
+    private UserError Failure(RemoteResult result, string what = "the agent did not answer")
+    {
+        var detail = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (result.Unreachable)
+        {
+            return new UserError(
+                $"cannot reach worker '{workerName}'{(detail is null ? "" : $" ({detail})")}: check the network and that plain ssh to it works.",
+                ExitCodes.Unreachable);
+        }
+        return new UserError(
+            $"worker '{workerName}': {what} (exit {result.ExitCode}{(detail is null ? "" : $": {detail}")}). Is `sh` its POSIX shell?",
+            ExitCodes.AgentFailure);
+    }
+}

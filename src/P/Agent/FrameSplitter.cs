@@ -1,0 +1,44 @@
+using System.Text;
+
+namespace P.Agent;
+
+/// <summary>A write-only stream that keeps the agent's first line (its frame) and passes the rest on.</summary>
+internal sealed class FrameSplitter(Stream inner) : Stream
+{
+    private readonly List<byte> head = [];
+
+    public string? Frame { get; private set; }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) =>
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (Frame is not null)
+        {
+            await inner.WriteAsync(buffer, cancellationToken);
+            return;
+        }
+        var newline = buffer.Span.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            head.AddRange(buffer.Span);
+            return;
+        }
+        head.AddRange(buffer.Span[..newline]);
+        Frame = Encoding.UTF8.GetString([.. head]);
+        await inner.WriteAsync(buffer[(newline + 1)..], cancellationToken);
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,389 @@
+#!/bin/sh
+# shellcheck shell=sh
+#
+# p-agent: the worker side of `p`. One POSIX sh file (dash, bash, busybox ash),
+# uploaded by the client to ~/.p/bin/p-agent and never edited by hand.
+#
+# Invocation:  sh ~/.p/bin/p-agent <version> <verb> [args...]
+#   <version> is what the client expects: the POSIX `cksum` of this file as
+#   "<crc>.<size>", or "-" to skip the check (calls made by tmux itself).
+#   On a mismatch the agent does nothing and answers "P-AGENT/1 STALE".
+#
+# Replies start with one frame line, then the verb's payload:
+#   P-AGENT/1 OK            the verb ran; its output follows
+#   P-AGENT/1 STALE <have>  re-upload me and retry
+#   P-AGENT/1 ERR <text>    a one-line error for the user (exit 1)
+#
+# Layout (all 0700, no root needed):
+#   ~/.p/bin/p-agent         this file
+#   ~/.p/tmux.conf           config of p's private tmux server (tmux -L p)
+#   ~/.p/jobs/<uuid>/        cmd cwd worker started_at tmux_session output.log
+#                            exitcode ended_at (on completion), cmd.sh pgid
+#   ~/.p/workdirs/<uuid>/    the job's copy of the client's directory
+#   ~/.p/basis/<key>         last job id synced from one client directory,
+#                            the rsync --copy-dest basis of the next sync
+#
+# A job runs as `_run` inside its tmux session. Its first act is to wait on a
+# tmux channel that the start command list signals only after pipe-pane is
+# attached, so output.log gets every byte. exitcode is written last: its
+# presence means the job is over and output.log is complete.
+
+set -u
+umask 077
+
+P="$HOME/.p"
+J="$P/jobs"
+W="$P/workdirs"
+
+ok() { printf 'P-AGENT/1 OK\n'; }
+die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
+
+# tmux's socket lives outside HOME; a caller inside another tmux must not
+# steer us to its server.
+unset TMUX
+tm() { tmux -L p "$@"; }
+
+now() { date +%s; }
+
+# Writes a state file atomically: readers never see a half-written value.
+put() {
+  printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+}
+
+# POSIX single quoting without a subshell, so trailing newlines survive.
+q() {
+  _r='' _s=$1
+  while :; do
+    case $_s in
+      *\'*) _r="$_r${_s%%\'*}'\\''"; _s=${_s#*\'} ;;
+      *) break ;;
+    esac
+  done
+  printf "'%s%s'" "$_r" "$_s"
+}
+
+need() {
+  for _c in "$@"; do
+    command -v "$_c" >/dev/null 2>&1 ||
+      die "$_c is not installed on this worker: install it there (e.g. apt-get install $_c)"
+  done
+}
+
+valid_id() {
+  case $1 in '' | *[!0-9a-f-]*) die "bad job id: $1" ;; esac
+}
+
+job_dirs() {
+  valid_id "$1"
+  id=$1
+  jd="$J/$id"
+  wd="$W/$id"
+  s="p-$(printf '%.8s' "$id")"
+}
+
+version() {
+  cksum <"$0" | {
+    read -r _crc _size _rest
+    printf '%s.%s' "$_crc" "$_size"
+  }
+}
+
+layout() {
+  mkdir -p "$P/bin" "$J" "$W" "$P/basis" || die "cannot create $P"
+  chmod 700 "$P" "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null
+  cat >"$P/tmux.conf.tmp.$$" <<'EOF'
+set -gq remain-on-exit on
+set -gq history-limit 50000
+set -gq status-interval 1
+set -gq status-style "bg=colour24,fg=colour255"
+set -gq window-size latest
+set -sq escape-time 10
+EOF
+  mv -f "$P/tmux.conf.tmp.$$" "$P/tmux.conf"
+}
+
+# tmux >= 3.2 computes the elapsed time in the status format; older ones call
+# back into the agent once a second.
+tmux_has_arithmetic() {
+  _v=$(tmux -V 2>/dev/null) || return 1
+  _v=${_v#tmux }
+  _v=${_v#next-}
+  _maj=${_v%%.*}
+  _min=$(printf '%s' "${_v#*.}" | sed 's/[^0-9].*//')
+  case $_maj in '' | *[!0-9]*) return 1 ;; esac
+  [ "$_maj" -gt 3 ] || { [ "$_maj" -eq 3 ] && [ "${_min:-0}" -ge 2 ]; }
+}
+
+# status-left is strftime-expanded, then format-expanded: escape both.
+tmux_escape() {
+  printf '%s' "$1" | tr '\n' ' ' | sed 's/#/##/g; s/%/%%/g'
+}
+
+status_format() {
+  _label=$(tmux_escape "$1")
+  if tmux_has_arithmetic; then
+    _e='#{?#{@p_end},#{e|-:#{@p_end},#{@p_start}},#{e|-:%s,#{@p_start}}}'
+    _h="#{e|/:$_e,3600}"
+    _m="#{e|m:#{e|/:$_e,60},60}"
+    _sec="#{e|m:$_e,60}"
+    printf '%s [#{@p_state}] %s:#{?#{e|<:%s,10},0,}%s:#{?#{e|<:%s,10},0,}%s ' \
+      "$_label" "$_h" "$_m" "$_m" "$_sec" "$_sec"
+  else
+    printf '%s [#{@p_state}] #(/bin/sh %s - elapsed %s) ' "$_label" "$(tmux_escape "$0")" "$id"
+  fi
+}
+
+cmd_check() {
+  ok
+  printf 'version %s\n' "$(version)"
+  for _c in tmux rsync; do
+    if command -v "$_c" >/dev/null 2>&1; then
+      printf '%s ok\n' "$_c"
+    else
+      printf '%s missing\n' "$_c"
+    fi
+  done
+}
+
+# prepare <uuid> <key>: make the job's directories; name the basis for rsync.
+cmd_prepare() {
+  job_dirs "$1"
+  key=$2
+  case $key in '' | *[!0-9a-f]*) die "bad basis key: $key" ;; esac
+  need tmux rsync
+  layout
+  mkdir -p "$jd" "$wd" || die "cannot create $jd"
+  put "$jd/basis_key" "$key"
+  ok
+  if [ -f "$P/basis/$key" ]; then
+    read -r _prev <"$P/basis/$key"
+    [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ] && printf 'basis %s\n' "$_prev"
+  fi
+  return 0
+}
+
+# start <uuid> <worker> <cwd> <display> <label> <argv...>
+# One argv word is a shell command line; several are executed as they are.
+cmd_start() {
+  job_dirs "$1"
+  worker=$2 cwd=$3 display=$4 label=$5
+  shift 5
+  [ $# -ge 1 ] || die "no command given"
+  need tmux
+  layout
+  [ -e "$jd/tmux_session" ] && die "job $id was already started"
+  mkdir -p "$jd" "$wd" || die "cannot create $jd"
+  if [ $# -eq 1 ]; then
+    printf '%s\n' "$1" >"$jd/cmd.sh"
+  else
+    {
+      printf 'exec'
+      for _a in "$@"; do printf ' %s' "$(q "$_a")"; done
+      printf '\n'
+    } >"$jd/cmd.sh"
+  fi
+  started=$(now)
+  put "$jd/cmd" "$display"
+  put "$jd/cwd" "$cwd"
+  put "$jd/worker" "$worker"
+  put "$jd/started_at" "$started"
+  : >"$jd/output.log"
+  put "$jd/tmux_session" "$s"
+  _pipe=$(tmux_escape "exec cat >>$(q "$jd/output.log")")
+  _fmt=$(status_format "$label")
+  tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$0" - _run "$id" \; \
+    pipe-pane -t "$s" "$_pipe" \; \
+    set-option -t "$s" @p_start "$started" \; \
+    set-option -t "$s" @p_state running \; \
+    set-option -t "$s" status on \; \
+    set-option -t "$s" status-interval 1 \; \
+    set-option -t "$s" status-left-length 200 \; \
+    set-option -t "$s" status-left "$_fmt" \; \
+    set-option -t "$s" status-right "" \; \
+    set-option -w -t "$s" window-status-format "" \; \
+    set-option -w -t "$s" window-status-current-format "" \; \
+    wait-for -S "p-go-$id" >/dev/null 2>&1 ||
+    die "tmux could not start the job's session $s"
+  if [ -f "$jd/basis_key" ]; then
+    read -r _key <"$jd/basis_key"
+    put "$P/basis/$_key" "$id"
+  fi
+  ok
+  printf 'started %s %s\n' "$s" "$started"
+}
+
+# Reads one key. Keys typed while the job ran are dropped first, so they
+# cannot dismiss the final screen. Fails when the terminal is gone.
+readkey() {
+  _old=$(stty -g 2>/dev/null) || _old=''
+  stty -icanon -echo min 0 time 0 2>/dev/null
+  while [ -n "$(dd bs=64 count=1 2>/dev/null)" ]; do :; done
+  stty raw -echo min 1 time 0 2>/dev/null
+  _n=$(dd bs=1 count=1 2>/dev/null | wc -c)
+  [ -n "$_old" ] && stty "$_old" 2>/dev/null
+  [ "$_n" -gt 0 ]
+}
+
+# _run <uuid>: the pane's program. No HUP trap: when the session is killed
+# the hangup must take the job down with us.
+cmd_run() {
+  job_dirs "$1"
+  tm wait-for "p-go-$id"
+  # A handler, not '': an ignored signal would be inherited by the job.
+  trap : INT QUIT
+  cd "$wd" || exit 1
+  # Job control gives the job its own process group (the terminal's
+  # foreground group): Ctrl+C reaches only the job, stop can kill the group.
+  set -m
+  /bin/sh -c 'echo $$ >"$1"; exec /bin/sh -l "$2"' sh "$jd/pgid" "$jd/cmd.sh"
+  rc=$?
+  set +m
+  # An invisible OSC marks the end of the output: once it is in the log,
+  # pipe-pane has flushed everything before it.
+  _tok="p-end-$id"
+  printf '\033]7777;%s\007' "$_tok"
+  _i=0
+  while ! tail -c 512 "$jd/output.log" 2>/dev/null | grep -qF "$_tok"; do
+    _i=$((_i + 1))
+    [ "$_i" -gt 200 ] && break
+    sleep 0.05 2>/dev/null || sleep 1
+  done
+  tm pipe-pane -t "$s"
+  _end=$(now)
+  put "$jd/ended_at" "$_end"
+  put "$jd/exitcode" "$rc"
+  _state="done $rc"
+  [ -f "$jd/stopped" ] && _state="stopped $rc"
+  tm set-option -t "$s" @p_end "$_end" \; set-option -t "$s" @p_state "$_state" >/dev/null 2>&1
+  printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
+  if readkey; then
+    tm kill-session -t "$s"
+  fi
+  exit 0
+}
+
+# status <uuid>...: one line per job: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed>
+# state: running, done, stopped, lost (no exit code, no live job), gone (unknown here).
+cmd_status() {
+  ok
+  _panes=$(tm list-panes -a -F '#{session_name} #{pane_dead}' 2>/dev/null)
+  for _id in "$@"; do
+    job_dirs "$_id"
+    _sess=closed
+    _dead=1
+    case "
+$_panes
+" in
+      *"
+$s 0
+"*) _sess=open _dead=0 ;;
+      *"
+$s 1
+"*) _sess=open ;;
+    esac
+    if [ ! -d "$jd" ]; then
+      printf '%s gone - - closed\n' "$id"
+    elif [ -f "$jd/exitcode" ]; then
+      read -r _rc <"$jd/exitcode"
+      _end=-
+      [ -f "$jd/ended_at" ] && read -r _end <"$jd/ended_at"
+      _state='done'
+      [ -f "$jd/stopped" ] && _state=stopped
+      printf '%s %s %s %s %s\n' "$id" "$_state" "$_rc" "$_end" "$_sess"
+    elif [ "$_dead" = 0 ]; then
+      printf '%s running - - %s\n' "$id" "$_sess"
+    else
+      printf '%s lost - - %s\n' "$id" "$_sess"
+    fi
+  done
+}
+
+# logs <uuid> [follow]: the raw log; following stops once exitcode exists
+# (the log is complete then) or the job is lost.
+cmd_logs() {
+  job_dirs "$1"
+  _f="$jd/output.log"
+  [ -f "$_f" ] || die "job $id has no output log on this worker"
+  ok
+  if [ "${2:-}" != follow ]; then
+    cat "$_f"
+    return 0
+  fi
+  _off=0
+  _misses=0
+  while :; do
+    _fin=0
+    [ -f "$jd/exitcode" ] && _fin=1
+    _size=$(wc -c <"$_f")
+    if [ "$_size" -gt "$_off" ]; then
+      tail -c +"$((_off + 1))" "$_f" | head -c "$((_size - _off))"
+      _off=$_size
+    fi
+    [ "$_fin" = 1 ] && return 0
+    if ! tm has-session -t "=$s" 2>/dev/null; then
+      _misses=$((_misses + 1))
+      [ "$_misses" -gt 2 ] && return 0
+    fi
+    sleep 0.2 2>/dev/null || sleep 1
+  done
+}
+
+# close <uuid>: end a finished job's session once nobody needs its screen.
+cmd_close() {
+  job_dirs "$1"
+  ok
+  [ -f "$jd/exitcode" ] && tm kill-session -t "=$s" 2>/dev/null
+  return 0
+}
+
+# attach <uuid>: hand the terminal to tmux (no frame: stdout is the terminal).
+cmd_attach() {
+  job_dirs "$1"
+  case ${TERM:-} in dumb | unknown | '') TERM=xterm-256color ;; esac
+  if command -v infocmp >/dev/null 2>&1; then
+    infocmp "$TERM" >/dev/null 2>&1 || TERM=xterm-256color
+  fi
+  export TERM
+  tm has-session -t "=$s" 2>/dev/null || {
+    printf 'p: the session of job %s is closed\n' "$id" >&2
+    exit 3
+  }
+  exec tmux -L p -u attach-session -t "=$s"
+}
+
+# elapsed <uuid>: H:MM:SS for status bars of tmux < 3.2.
+cmd_elapsed() {
+  job_dirs "$1"
+  read -r _start <"$jd/started_at" || exit 0
+  _end=$(now)
+  [ -f "$jd/ended_at" ] && read -r _end <"$jd/ended_at"
+  _e=$((_end - _start))
+  printf '%d:%02d:%02d' $((_e / 3600)) $((_e / 60 % 60)) $((_e % 60))
+}
+
+main() {
+  [ $# -ge 2 ] || die "usage: p-agent <version> <verb> [args...]"
+  _want=$1 verb=$2
+  shift 2
+  if [ "$_want" != - ]; then
+    _have=$(version)
+    if [ "$_want" != "$_have" ]; then
+      printf 'P-AGENT/1 STALE %s\n' "$_have"
+      exit 0
+    fi
+  fi
+  case $verb in
+    check) cmd_check ;;
+    prepare) [ $# -eq 2 ] || die "usage: prepare <uuid> <key>"; cmd_prepare "$@" ;;
+    start) [ $# -ge 6 ] || die "usage: start <uuid> <worker> <cwd> <display> <label> <argv...>"; cmd_start "$@" ;;
+    _run) cmd_run "$1" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    close) cmd_close "$1" ;;
+    attach) cmd_attach "$1" ;;
+    elapsed) cmd_elapsed "$1" ;;
+    *) die "unknown verb: $verb (the client and agent disagree; upgrade p)" ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using P.Commands;
+
+namespace P.Cli;
+
+/// <summary>Builds the command tree and maps every failure to one line and an exit code.</summary>
+internal static class App
+{
+    public const int Interrupted = 130;
+
+    private const string Description = """
+        p: push a job to a worker over SSH.
+        Syncs the current directory, runs the command in tmux there and attaches.
+
+        Examples:
+          p worker register alice@build1     register a worker (the first is the default)
+          p -- make -j8                      run on the default worker, attached
+          p beefy -- 'make && make test'     one word is a shell command line
+          p -d -- ./bench.sh                 start without attaching
+          p -n -- htop                       run without syncing
+        Ctrl+B D detaches; the job keeps running.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, PContext context)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
+        {
+            signal.Cancel = true;
+            cancel.Cancel();
+        });
+        try
+        {
+            if (args is [RshCommand.Name, .. var rsh])
+            {
+                return await RshCommand.RunAsync(context, rsh, cancel.Token);
+            }
+            var split = Array.IndexOf(args, "--");
+            var head = split < 0 ? args : args[..split];
+            var command = split < 0 ? null : args[(split + 1)..];
+
+            var parse = Build(context, command).Parse(head);
+            if (parse.Errors.Count > 0)
+            {
+                context.Err.WriteLine($"p: {parse.Errors[0].Message} See `p --help`.");
+                return ExitCodes.Usage;
+            }
+            var invocation = new InvocationConfiguration
+            {
+                Output = context.Out,
+                Error = context.Err,
+                EnableDefaultExceptionHandler = false,
+            };
+            return await parse.InvokeAsync(invocation, cancel.Token);
+        }
+        catch (UserError e)
+        {
+            context.Err.WriteLine($"p: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Err.WriteLine("p: interrupted.");
+            return Interrupted;
+        }
+        catch (Exception e) when (!context.Debug)
+        {
+            context.Err.WriteLine($"p: internal error: {e.Message} (run with P_DEBUG=1 for details)");
+            return ExitCodes.Error;
+        }
+    }
+
+    private static RootCommand Build(PContext context, IReadOnlyList<string>? command)
+    {
+        var root = new RootCommand(Description);
+        RunCommand.Configure(root, context, command);
+        root.Subcommands.Add(WorkerCommand.Create(context));
+        return root;
+    }
+}

@@ -1,0 +1,14 @@
+namespace P.Cli;
+
+/// <summary>
+/// Exit codes of p itself. A job's own exit code passes through unchanged, so,
+/// as with ssh, a job can also exit with these numbers.
+/// </summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    public const int AgentFailure = 254;
+    public const int Unreachable = 255;
+}

@@ -1,0 +1,28 @@
+namespace P.Cli;
+
+/// <summary>
+/// What a command may know about the world it runs in. Commands take this
+/// instead of reading Console or Environment, so tests can run them in-process.
+/// </summary>
+internal sealed record PContext(
+    TextWriter Out,
+    TextWriter Err,
+    string Cwd,
+    bool StdinIsTerminal,
+    bool StdoutIsTerminal,
+    bool StderrIsTerminal,
+    Func<string, string?> GetEnv)
+{
+    public static PContext FromProcess() => new(
+        Console.Out,
+        Console.Error,
+        Environment.CurrentDirectory,
+        !Console.IsInputRedirected,
+        !Console.IsOutputRedirected,
+        !Console.IsErrorRedirected,
+        Environment.GetEnvironmentVariable);
+
+    public bool Interactive => StdinIsTerminal && StdoutIsTerminal;
+
+    public bool Debug => GetEnv("P_DEBUG") is { Length: > 0 } v && v != "0";
+}

@@ -1,0 +1,76 @@
+using P.Agent;
+using P.Cli;
+using P.Core;
+using P.Store;
+using P.Transport;
+
+namespace P.Commands;
+
+/// <summary>
+/// The end of a run shared by `p -- cmd` and `p attach`: follow the job on a
+/// terminal or as a stream, then record what the worker says and report it.
+/// </summary>
+internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, JobStore store, PContext context)
+{
+    /// <summary>Attaches the user's terminal; returns the job's exit code, or 0 after a detach.</summary>
+    public async Task<int> AttachAsync(Job job, CancellationToken ct)
+    {
+        await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
+        var state = await agent.StatusAsync(job.Id, ct);
+        if (!state.Finished)
+        {
+            context.Err.WriteLine($"p: detached from job {job.ShortId} on {job.Worker}; it keeps running.");
+            context.Err.WriteLine($"   p attach {job.ShortId}    re-attach");
+            context.Err.WriteLine($"   p logs -f {job.ShortId}   follow its output");
+            return ExitCodes.Ok;
+        }
+        return Report(Record(job, state));
+    }
+
+    /// <summary>Copies the job's output to stdout as it is produced; returns the job's exit code.</summary>
+    public async Task<int> StreamAsync(Job job, CancellationToken ct)
+    {
+        var stdout = Console.OpenStandardOutput();
+        var filter = new LogSentinel(stdout, job.Id);
+        await agent.FollowLogAsync(job.Id, filter, ct);
+        filter.Complete();
+        var state = await agent.StatusAsync(job.Id, ct);
+        if (!state.Finished)
+        {
+            var done = Record(job, state);
+            context.Err.WriteLine($"p: job {job.ShortId} on {job.Worker} is {state.State}: the worker has no exit code for it.");
+            return done.ExitCode ?? ExitCodes.Error;
+        }
+        // Nobody is watching this job's screen: its log holds everything.
+        await agent.CloseAsync(job.Id, ct);
+        return Report(Record(job, state));
+    }
+
+    public Job Record(Job job, AgentJobState state)
+    {
+        var status = state.State switch
+        {
+            "done" => JobStatus.Done,
+            "stopped" => JobStatus.Stopped,
+            "lost" or "gone" => JobStatus.Lost,
+            _ => JobStatus.Running,
+        };
+        var updated = job with
+        {
+            Status = status,
+            ExitCode = state.ExitCode,
+            EndedAt = status == JobStatus.Running ? null : state.EndedAt ?? DateTimeOffset.UtcNow,
+        };
+        store.Save(updated);
+        return updated;
+    }
+
+    private int Report(Job job)
+    {
+        var code = job.ExitCode ?? ExitCodes.Error;
+        var what = job.Status == JobStatus.Stopped ? "stopped" : "finished";
+        context.Err.WriteLine(
+            $"p: job {job.ShortId} on {job.Worker} {what} [exit {code}] after {Durations.Format(job.Duration(DateTimeOffset.UtcNow))}");
+        return code;
+    }
+}

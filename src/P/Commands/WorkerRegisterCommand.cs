@@ -1,0 +1,32 @@
+using System.CommandLine;
+using P.Cli;
+using P.Core;
+using P.Store;
+
+namespace P.Commands;
+
+internal static class WorkerRegisterCommand
+{
+    public static Command Create(PContext context)
+    {
+        var connection = new Argument<string>("connection") { Description = "user@host, user@host:port, user@[ipv6]:port, an ssh config alias, or 'local'" };
+        var name = new Option<string?>("--name", "-n") { Description = "Name of the worker (default: the host name)" };
+        var command = new Command("register", "Register a worker (the first one becomes the default)\n\nExamples:\n  p worker register alice@build1\n  p worker register alice@10.0.0.5:2222 -n beefy\n  p worker register local")
+        {
+            connection,
+            name,
+        };
+        command.SetAction(parse =>
+        {
+            var parsed = Connection.Parse(parse.GetValue(connection)!);
+            var workerName = parse.GetValue(name) is { } given ? WorkerName.Validate(given) : WorkerName.DefaultFor(parsed);
+            var store = new ConfigStore(Paths.From(context).ConfigFile);
+            var config = store.Load().Add(new Worker(workerName, parsed));
+            store.Save(config);
+            var isDefault = config.DefaultWorker == workerName ? " (default)" : "";
+            context.Out.WriteLine($"registered worker '{workerName}' → {parsed.Text}{isDefault}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,3 @@
+namespace P.Core;
+
+internal sealed record Worker(string Name, Connection Connection);

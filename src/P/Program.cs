@@ -1,0 +1,3 @@
+using P.Cli;
+
+return await App.RunAsync(args, PContext.FromProcess());

@@ -1,0 +1,79 @@
+using P.Cli;
+using P.Core;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace P.Store;
+
+/// <summary>
+/// Reads and writes config.yaml. The YAML node model needs no reflection, so
+/// it is safe under NativeAOT.
+/// </summary>
+internal sealed class ConfigStore(string path)
+{
+    public Config Load()
+    {
+        if (!File.Exists(path))
+        {
+            return Config.Empty;
+        }
+        try
+        {
+            var yaml = new YamlStream();
+            using (var reader = new StreamReader(path))
+            {
+                yaml.Load(reader);
+            }
+            if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                return Config.Empty;
+            }
+            var workers = new List<Worker>();
+            if (Child(root, "workers") is YamlSequenceNode list)
+            {
+                foreach (var item in list.Children.OfType<YamlMappingNode>())
+                {
+                    var name = Scalar(item, "name") ?? throw Invalid("a worker has no name");
+                    var connection = Scalar(item, "connection") ?? throw Invalid($"worker '{name}' has no connection");
+                    workers.Add(new Worker(name, Connection.Parse(connection)));
+                }
+            }
+            return new Config(workers, Scalar(root, "default_worker"));
+        }
+        catch (YamlException e)
+        {
+            throw Invalid($"line {e.Start.Line}: {e.Message}");
+        }
+    }
+
+    public void Save(Config config)
+    {
+        var root = new YamlMappingNode();
+        if (config.DefaultWorker is not null)
+        {
+            root.Add("default_worker", new YamlScalarNode(config.DefaultWorker));
+        }
+        var workers = new YamlSequenceNode();
+        foreach (var worker in config.Workers)
+        {
+            workers.Add(new YamlMappingNode
+            {
+                { "name", new YamlScalarNode(worker.Name) },
+                { "connection", new YamlScalarNode(worker.Connection.Text) },
+            });
+        }
+        root.Add("workers", workers);
+        using var text = new StringWriter();
+        new YamlStream(new YamlDocument(root)).Save(text, assignAnchors: false);
+        AtomicFile.WriteAllText(path, text.ToString().Replace("\n...\n", "\n", StringComparison.Ordinal));
+    }
+
+    private UserError Invalid(string what) =>
+        new($"cannot read {path}: {what}. Fix the file or re-register the worker.");
+
+    private static YamlNode? Child(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        Child(node, key) is YamlScalarNode { Value: { Length: > 0 } value } ? value : null;
+}

@@ -1,0 +1,40 @@
+using System.Text;
+using P.Transport;
+
+namespace P.Sync;
+
+/// <summary>
+/// Inside a git work tree the files to send are git's own answer
+/// (tracked + untracked-not-ignored, with negations, .git/info/exclude and the
+/// global excludes file), plus .git itself: rsync's .gitignore filter differs
+/// from git in many ways.
+/// </summary>
+internal sealed class GitFileList(ProcessRunner runner)
+{
+    /// <returns>The NUL-separated list for rsync --files-from, or null outside a git work tree.</returns>
+    public async Task<byte[]?> ListAsync(string directory, CancellationToken ct)
+    {
+        (int, byte[], string) top;
+        try
+        {
+            top = await runner.RunAsync(["git", "-C", directory, "rev-parse", "--show-toplevel"], null, ct);
+        }
+        catch (Cli.UserError)
+        {
+            return null; // no git on this machine: not a work tree we can list
+        }
+        if (top.Item1 != 0)
+        {
+            return null;
+        }
+        var (code, files, err) = await runner.RunAsync(
+            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], null, ct);
+        if (code != 0)
+        {
+            throw new Cli.UserError($"git ls-files failed in {directory}: {err.Trim()}");
+        }
+        var root = Encoding.UTF8.GetString(top.Item2).TrimEnd('\n');
+        var isRoot = Path.GetFullPath(root) == Path.GetFullPath(directory).TrimEnd('/');
+        return isRoot ? [.. files, .. ".git\0"u8] : files;
+    }
+}
