@@ -64,7 +64,8 @@ internal static class RunCommand
                 var basis = await agent.PrepareAsync(job.Id, context.Cwd, ct);
                 await new Syncer(new ProcessRunner(context), context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
             }
-            await agent.StartAsync(job, ct);
+            // Durations are measured on the worker's clock, where the job ends.
+            job = job with { StartedAt = await agent.StartAsync(job, ct) };
         }
         catch
         {
