@@ -38,6 +38,13 @@ internal static class ProcessSweeper
             $"processes using {root} keep reappearing after 10 rounds of SIGKILL:\n{string.Join('\n', killed)}");
     }
 
+    /// <summary>"pid cmdline" of every process whose environment or cwd points into <paramref name="directory"/>.</summary>
+    public static IReadOnlyList<string> FindProcessesUsing(string directory)
+    {
+        var root = directory.TrimEnd('/');
+        return [.. Processes().Where(pid => Uses(pid, root)).Select(pid => $"{pid} {CommandLine(pid)}")];
+    }
+
     private static IEnumerable<int> Processes() =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
@@ -104,7 +111,7 @@ internal static class ProcessSweeper
 
     // A zombie is dead for our purposes: nobody may reap it (PID 1 in a
     // container often does not), but it runs nothing and holds no files.
-    private static bool IsAlive(int pid)
+    public static bool IsAlive(int pid)
     {
         var stat = Read(() => File.ReadAllText($"/proc/{pid}/stat"));
         if (stat is null)

@@ -71,6 +71,9 @@ public sealed class TestWorld : IDisposable
 
     public IReadOnlyList<WorkerHome> Workers => _workers;
 
+    /// <summary>The program <see cref="P(string, string[])"/> runs; null means <see cref="PCli.BinaryPath"/>.</summary>
+    public string? PBinary { get; set; }
+
     /// <summary>
     /// The environment p runs with: the runner's, minus its tmux, ssh agent,
     /// terminal, locale and P_* settings (P_DEBUG survives), plus this world's
@@ -112,7 +115,7 @@ public sealed class TestWorld : IDisposable
     public async Task<PResult> P(string cwd, IEnumerable<string> args, TimeSpan timeout, string? stdin = null)
     {
         var argList = args.ToList();
-        var result = await PCli.RunAsync(_environment, cwd, argList, timeout, stdin);
+        var result = await PCli.RunAsync(_environment, cwd, argList, timeout, stdin, PBinary);
         Log($"$ p {string.Join(' ', argList.Select(PosixShell.Quote))}   (in {cwd})\n{result}");
         return result;
     }
@@ -138,7 +141,7 @@ public sealed class TestWorld : IDisposable
     }
 
     /// <summary>Runs p in a real terminal, for attach, Ctrl-C and detach tests.</summary>
-    public TerminalDriver StartP(string cwd, params string[] args) => StartTerminal(cwd, PCli.BinaryPath, args);
+    public TerminalDriver StartP(string cwd, params string[] args) => StartTerminal(cwd, PBinary ?? PCli.BinaryPath, args);
 
     public void Dispose()
     {
