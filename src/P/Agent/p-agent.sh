@@ -173,6 +173,8 @@ cmd_start() {
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
   mkdir -p "$jd" "$wd" || die "cannot create $jd"
+  # rsync gave the work dir the client directory's mode.
+  chmod 700 "$jd" "$wd"
   if [ $# -eq 1 ]; then
     printf '%s\n' "$1" >"$jd/cmd.sh"
   else

@@ -46,6 +46,6 @@ internal sealed partial record Connection(string Text, string? User, string? Hos
 
     // Every character that can reach ssh's command line is checked here: no
     // leading '-', no spaces or shell metacharacters.
-    [GeneratedRegex(@"^(?:(?<user>[A-Za-z0-9_][A-Za-z0-9._-]*)@)?(?:\[(?<v6>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*)\]|(?<host>[A-Za-z0-9_][A-Za-z0-9._-]*))(?::(?<port>[0-9]{1,5}))?$")]
+    [GeneratedRegex(@"^(?:(?<user>[A-Za-z0-9_][A-Za-z0-9._-]*)@)?(?:\[(?<v6>[0-9A-Fa-f:.]*:[0-9A-Fa-f:.%A-Za-z]*)\]|(?<host>[A-Za-z0-9_][A-Za-z0-9._-]*))(?::(?<port>[0-9]{1,5}))?\z")]
     private static partial Regex Shape();
 }

@@ -122,7 +122,7 @@ internal static class ProcessSweeper
         return afterName < 0 || afterName + 2 >= stat.Length || stat[afterName + 2] != 'Z';
     }
 
-    private static T? Read<T>(Func<T> read)
+    private static T? Read<T>(Func<T?> read)
         where T : class
     {
         try

@@ -1,0 +1,228 @@
+using P.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace P.IntegrationTests.RunFlow;
+
+/// <summary>`p -- cmd` without a terminal, over a real sshd: output, exit codes, argv, store.</summary>
+[Collection(SshdCollection.Name)]
+public sealed class RunOverSshTests(SshdFixture sshd, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Several_words_are_an_argv_passed_exactly()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        string[] words = ["a b", "it's", "\"dq\"", "$HOME", "`id`", "a;b", "*", "x\\y", "new\nline", "!!", "ü€", ""];
+
+        var result = await world.P(world.ClientHome, ["-n", "--", "printf", "[%s]", .. words], PCli.DefaultTimeout);
+
+        result.AssertExit(0);
+        Assert.Equal(string.Concat(words.Select(w => $"[{w.Replace("\n", "\r\n", StringComparison.Ordinal)}]")), result.Stdout);
+    }
+
+    [Fact]
+    public async Task One_word_is_a_shell_command_line()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+
+        var result = await world.P(world.ClientHome, "-n", "--", "echo one && echo two; exit 3");
+
+        result.AssertExit(3);
+        Assert.Equal("one\ntwo\n", E2e.Clean(result.Stdout));
+        Assert.Contains("[exit 3]", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("exit 0", 0)]
+    [InlineData("exit 3", 3)]
+    [InlineData("kill -KILL $$", 137)]
+    [InlineData("kill -TERM $$", 143)]
+    public async Task The_jobs_exit_code_becomes_ps_exit_code(string line, int expected)
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+
+        var result = await world.P(world.ClientHome, "-n", "--", line);
+
+        result.AssertExit(expected);
+        var job = world.SingleJob();
+        Assert.Equal(expected, job.GetProperty("exit_code").GetInt32());
+        Assert.Equal("done", job.GetProperty("status").GetString());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, job.GetProperty("ended_at").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_job_runs_in_its_work_dir_in_the_login_environment_and_its_files_are_laid_out_as_specified()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker("w1", home =>
+        {
+            Directory.CreateDirectory(Path.Combine(home, "tools"));
+            File.WriteAllText(Path.Combine(home, "tools", "mytool"), "#!/bin/sh\necho mytool-ran\n");
+            File.SetUnixFileMode(Path.Combine(home, "tools", "mytool"), (UnixFileMode)0b111_101_101);
+            File.WriteAllText(Path.Combine(home, ".profile"), "PATH=\"$HOME/tools:$PATH\"; export PATH\n");
+        });
+        var src = world.CreateClientDir("proj");
+
+        var result = await world.P(src, "--", "mytool; pwd");
+
+        result.AssertExit(0);
+        var job = world.SingleJob();
+        var id = job.GetProperty("id").GetString()!;
+        Assert.Equal($"mytool-ran\n{worker.WorkDir(job)}\n", E2e.Clean(result.Stdout));
+        var jobDir = worker.JobDir(job);
+        foreach (var file in new[] { "cmd", "cwd", "worker", "started_at", "output.log", "exitcode", "tmux_session" })
+        {
+            Assert.True(File.Exists(Path.Combine(jobDir, file)), $"missing {file}");
+        }
+        Assert.Equal("mytool; pwd\n", File.ReadAllText(Path.Combine(jobDir, "cmd")));
+        Assert.Equal(src + "\n", File.ReadAllText(Path.Combine(jobDir, "cwd")));
+        Assert.Equal("w1\n", File.ReadAllText(Path.Combine(jobDir, "worker")));
+        Assert.Equal($"p-{id[..8]}\n", File.ReadAllText(Path.Combine(jobDir, "tmux_session")));
+        Assert.Equal("0\n", File.ReadAllText(Path.Combine(jobDir, "exitcode")));
+        foreach (var dir in new[] { ".p", ".p/jobs", ".p/workdirs", ".p/bin", $".p/jobs/{id}", $".p/workdirs/{id}" })
+        {
+            Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(worker.PathInHome(dir)));
+        }
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(worker.PathInHome(".p/bin/p-agent")));
+    }
+
+    [Fact]
+    public async Task The_first_line_a_job_prints_at_once_is_in_its_log()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+
+        for (var i = 0; i < 5; i++)
+        {
+            var result = await world.P(world.ClientHome, "-n", "-d", "--", "echo", $"first-line-{i}");
+            result.AssertExit(0);
+            var id = result.Stdout.Trim();
+            var jobDir = worker.PathInHome($".p/jobs/{id}");
+            await E2e.WaitFor(() => File.Exists(Path.Combine(jobDir, "exitcode")), "the job to end");
+            Assert.StartsWith($"first-line-{i}\r\n", File.ReadAllText(Path.Combine(jobDir, "output.log")), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Detach_prints_the_id_at_once_and_the_job_runs_on()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var gate = worker.PathInHome("gate");
+
+        var result = await world.P(world.ClientHome, "-d", "--", $"while [ ! -f {gate} ]; do sleep 0.1; done; echo released");
+
+        result.AssertExit(0);
+        var id = result.Stdout.Trim();
+        Assert.True(Guid.TryParse(id, out _), result.ToString());
+        var job = world.SingleJob();
+        Assert.Equal("running", job.GetProperty("status").GetString());
+        var jobDir = worker.PathInHome($".p/jobs/{id}");
+        Assert.False(File.Exists(Path.Combine(jobDir, "exitcode")));
+        await File.WriteAllTextAsync(gate, "");
+        await E2e.WaitFor(() => File.Exists(Path.Combine(jobDir, "exitcode")), "the detached job to finish");
+        Assert.Contains("released", File.ReadAllText(Path.Combine(jobDir, "output.log")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_sync_gives_the_job_an_empty_work_dir()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        var src = world.CreateClientDir("proj");
+        File.WriteAllText(Path.Combine(src, "local-only.txt"), "x");
+
+        var result = await world.P(src, "-n", "--", "ls -A | wc -l");
+
+        result.AssertExit(0);
+        Assert.Equal("0", E2e.Clean(result.Stdout).Trim());
+    }
+
+    [Fact]
+    public async Task Without_a_terminal_output_streams_while_the_job_runs()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var gate = worker.PathInHome("gate");
+
+        using var streaming = StreamingProcess.Start(world, "-n", "--", $"echo before-gate; while [ ! -f {gate} ]; do sleep 0.1; done; echo after-gate; exit 4");
+        await streaming.WaitForOutput("before-gate");
+        Assert.DoesNotContain("after-gate", streaming.Output, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(gate, "");
+        var code = await streaming.WaitForExit();
+
+        Assert.Equal(4, code);
+        Assert.Equal("before-gate\nafter-gate\n", E2e.Clean(streaming.Output));
+    }
+
+    [Fact]
+    public async Task The_store_has_the_job_at_start_and_its_final_state_at_the_end()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var gate = worker.PathInHome("gate");
+        var src = world.CreateClientDir("proj");
+
+        var start = await world.P(src, "-d", "--", $"while [ ! -f {gate} ]; do sleep 0.1; done");
+        start.AssertExit(0);
+        var running = world.SingleJob();
+        Assert.Equal("running", running.GetProperty("status").GetString());
+        Assert.Equal(src, running.GetProperty("cwd").GetString());
+        Assert.Equal("w1", running.GetProperty("worker").GetString());
+        await File.WriteAllTextAsync(gate, "");
+
+        var result = await world.P(src, "--", "exit 6");
+        result.AssertExit(6);
+        var done = world.Jobs().Single(j => j.GetProperty("exit_code").ValueKind == System.Text.Json.JsonValueKind.Number);
+        Assert.Equal("done", done.GetProperty("status").GetString());
+        Assert.Equal(["exit 6"], done.GetProperty("command").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(Directory.GetFiles(Path.Combine(world.DataHome, "p", "jobs"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task A_worker_given_as_user_at_host_port_is_reached_on_that_port()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = world.AddWorker("w1");
+        (await world.P(world.ClientHome, "worker", "register", worker.UserAtHostPort, "-n", "raw")).AssertExit(0);
+
+        var result = await world.P(world.ClientHome, "raw", "-n", "--", "echo", "via-port");
+
+        result.AssertExit(0);
+        Assert.Equal("via-port\n", E2e.Clean(result.Stdout));
+        Assert.True(File.Exists(worker.PathInHome(".p/bin/p-agent")));
+    }
+
+    [Fact]
+    public async Task A_changed_agent_on_the_worker_is_replaced_on_the_next_connection()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        (await world.P(world.ClientHome, "-n", "--", "true")).AssertExit(0);
+        var agent = worker.PathInHome(".p/bin/p-agent");
+        var original = File.ReadAllText(agent);
+        Assert.Equal(File.ReadAllText(Path.Combine(PCli.RepoRoot, "src", "P", "Agent", "p-agent.sh")), original);
+
+        File.WriteAllText(agent, original.Replace("set -u", "set -u # tampered", StringComparison.Ordinal));
+        var result = await world.P(world.ClientHome, "-n", "--", "echo", "still-works");
+
+        result.AssertExit(0);
+        Assert.Equal("still-works\n", E2e.Clean(result.Stdout));
+        Assert.Equal(original, File.ReadAllText(agent));
+    }
+
+    [Fact]
+    public async Task An_unreachable_worker_is_a_one_line_error()
+    {
+        using var world = sshd.CreateWorld(output);
+        (await world.P(world.ClientHome, "worker", "register", "nobody@127.0.0.1:1", "-n", "dead")).AssertExit(0);
+
+        var result = await world.P(world.ClientHome, "-n", "--", "true");
+
+        result.AssertOneLineError();
+        Assert.Equal(255, result.ExitCode);
+        Assert.Empty(world.Jobs());
+    }
+}

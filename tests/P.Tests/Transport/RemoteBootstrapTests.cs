@@ -1,0 +1,148 @@
+using System.Text;
+using P.Tests.Support;
+using P.Transport;
+
+namespace P.Tests.Transport;
+
+/// <summary>
+/// Plays sshd: the login shell gets RemoteBootstrap.Command as its -c string
+/// and the header (then any payload) on stdin, in some other directory.
+/// </summary>
+public sealed class RemoteBootstrapTests : IDisposable
+{
+    private static readonly byte[] MarkerBytes = Encoding.ASCII.GetBytes(RemoteBootstrap.Marker);
+
+    private readonly TempDirectory root = new();
+    private readonly string home;
+    private readonly string elsewhere;
+
+    public RemoteBootstrapTests()
+    {
+        home = root.Combine("home with space");
+        elsewhere = root.Combine("elsewhere");
+        Directory.CreateDirectory(home);
+        Directory.CreateDirectory(elsewhere);
+    }
+
+    public void Dispose() => root.Dispose();
+
+    public static TheoryData<string> LoginShells()
+    {
+        var data = new TheoryData<string> { "/bin/sh" };
+        foreach (var name in (string[])["bash", "dash", "fish", "tcsh"])
+        {
+            if (Exec.Find(name) is { } path)
+            {
+                data.Add(path);
+            }
+        }
+        return data;
+    }
+
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["HOME"] = home,
+        ["XDG_CONFIG_HOME"] = Path.Combine(home, ".config"),
+        ["XDG_DATA_HOME"] = Path.Combine(home, ".local", "share"),
+        ["XDG_CACHE_HOME"] = Path.Combine(home, ".cache"),
+    };
+
+    private async Task<(byte[] Before, byte[] After)> LoginAsync(string shell, IReadOnlyList<string> argv, byte[]? payload = null, Dictionary<string, string>? env = null)
+    {
+        byte[] stdin = [.. RemoteBootstrap.Header(argv), .. payload ?? []];
+        var result = await Exec.RunAsync([shell, "-c", RemoteBootstrap.Command], stdin, elsewhere, env ?? Environment());
+        Assert.True(result.ExitCode == 0, $"{shell} exited {result.ExitCode}: {result.Stderr}");
+        var at = result.Stdout.AsSpan().IndexOf(MarkerBytes);
+        Assert.True(at >= 0, $"no marker in the output of {shell}: {Encoding.UTF8.GetString(result.Stdout)}");
+        return (result.Stdout[..at], result.Stdout[(at + MarkerBytes.Length)..]);
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
+    public async Task Tricky_words_reach_the_program_unchanged_whatever_the_login_shell(string shell)
+    {
+        var (before, after) = await LoginAsync(shell, ["printf", "%s\\0", .. TrickyWords.All]);
+
+        Assert.Empty(before);
+        Assert.Equal(TrickyWords.All, TrickyWords.SplitNul(after));
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
+    public async Task Bytes_after_the_header_reach_the_program_byte_for_byte(string shell)
+    {
+        var payload = new byte[200_000];
+        new Random(42).NextBytes(payload);
+        for (var b = 0; b < 256; b++)
+        {
+            payload[b] = (byte)b;
+            payload[^(b + 1)] = (byte)b;
+        }
+
+        var (_, after) = await LoginAsync(shell, ["cat"], payload);
+
+        Assert.Equal(payload, after);
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
+    public async Task The_program_runs_in_the_home_directory(string shell)
+    {
+        var (_, after) = await LoginAsync(shell, ["pwd"]);
+
+        Assert.Equal(home + "\n", Encoding.UTF8.GetString(after));
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
+    public async Task Greetings_printed_by_the_login_shell_stay_before_the_marker(string shell)
+    {
+        const string Greeting = "Welcome!\nP-AGENT-GO-\n";
+        File.WriteAllText(Path.Combine(home, ".tcshrc"), $"printf '{Greeting.Replace("\n", "\\n", StringComparison.Ordinal)}'\n");
+        Directory.CreateDirectory(Path.Combine(home, ".config", "fish"));
+        File.WriteAllText(Path.Combine(home, ".config", "fish", "config.fish"), $"printf '{Greeting.Replace("\n", "\\n", StringComparison.Ordinal)}'\n");
+        var bashEnv = Path.Combine(home, ".bash_env");
+        File.WriteAllText(bashEnv, $"printf '{Greeting.Replace("\n", "\\n", StringComparison.Ordinal)}'\n");
+        var env = Environment();
+        env["BASH_ENV"] = bashEnv;
+
+        var (before, after) = await LoginAsync(shell, ["printf", "%s\\0", "it's", "a\nb"], env: env);
+
+        Assert.Equal(["it's", "a\nb"], TrickyWords.SplitNul(after));
+        // dash reads no startup file for -c; the others print the greeting first.
+        var expected = Path.GetFileName(shell) is "bash" or "fish" or "tcsh" ? Greeting : "";
+        Assert.Equal(expected, Encoding.UTF8.GetString(before));
+    }
+
+    [Fact]
+    public async Task A_program_that_is_not_installed_fails_after_the_marker()
+    {
+        byte[] stdin = RemoteBootstrap.Header(["p-no-such-program-anywhere"]);
+
+        var result = await Exec.RunAsync(["/bin/sh", "-c", RemoteBootstrap.Command], stdin, elsewhere, Environment());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(RemoteBootstrap.Marker, Encoding.UTF8.GetString(result.Stdout));
+    }
+
+    [Fact]
+    public void The_header_is_the_byte_count_of_the_quoted_words_then_the_words()
+    {
+        var header = Encoding.UTF8.GetString(RemoteBootstrap.Header(["echo", "ü"]));
+
+        // 'echo' 'ü' is 11 bytes: ü is two bytes in UTF-8.
+        Assert.Equal("11\n'echo' 'ü'", header);
+    }
+
+    [Fact]
+    public void The_command_has_nothing_fish_or_tcsh_would_reinterpret_inside_its_quotes()
+    {
+        var command = RemoteBootstrap.Command;
+        Assert.StartsWith("sh -c '", command, StringComparison.Ordinal);
+        Assert.EndsWith("'", command, StringComparison.Ordinal);
+        var inner = command["sh -c '".Length..^1];
+        Assert.DoesNotContain('\'', inner);
+        Assert.DoesNotContain('!', inner);
+        Assert.DoesNotContain('\n', inner);
+    }
+}

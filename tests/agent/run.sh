@@ -1,0 +1,652 @@
+#!/usr/bin/env bash
+#
+# Test suite of the worker-side agent, src/P/Agent/p-agent.sh.
+#
+# Usage:  tests/agent/run.sh [-k PATTERN] [dash|bash|busybox ...]
+#   -k PATTERN  only run tests whose name contains PATTERN
+#   shells      default: all three
+#
+# Every test runs once per shell. The agent is called as
+# `<shell> ~/.p/bin/p-agent ...`, and since the agent starts its tmux wrapper
+# as `/bin/sh "$0" - _run <id>` (and tmux runs pipe-pane through /bin/sh), each
+# shell's suite runs in a private mount namespace where /bin/sh is bind-mounted
+# to that shell. That needs root (or CAP_SYS_ADMIN) and `unshare -m`.
+#
+# Each test has its own HOME and TMUX_TMPDIR (one mktemp dir under /tmp, so
+# the tmux socket path stays short), and kills its tmux servers and removes
+# the dir when it ends. The three shells' suites run in parallel.
+#
+# Output: `ok - <name> [<shell>]` or `not ok - <name> [<shell>]` followed by
+# `#`-prefixed details, then one line `N passed, M failed`. Exit status 1 if
+# anything failed, 2 if the prerequisites are missing.
+
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+SELF=$HERE/$(basename "$0")
+AGENT_SRC=$(cd "$HERE/../.." && pwd)/src/P/Agent/p-agent.sh
+
+# ---------------------------------------------------------------- shells
+
+shell_bin() {
+  case $1 in
+    dash) command -v dash ;;
+    bash) command -v bash ;;
+    busybox) command -v busybox ;;
+    *) return 1 ;;
+  esac
+}
+
+# The argv prefix the agent is invoked with.
+shell_argv() {
+  case $1 in
+    dash) SHX=("$(shell_bin dash)") ;;
+    bash) SHX=("$(shell_bin bash)" --posix) ;;
+    busybox) SHX=("$(shell_bin busybox)" sh) ;;
+  esac
+}
+
+# ---------------------------------------------------------------- helpers (inside a test)
+
+# Fails the current test (each test runs in its own subshell).
+bad() {
+  printf '%s\n' "$@"
+  exit 1
+}
+
+# Shows a value with its control characters visible.
+vis() { printf '%s' "$1" | od -An -c | sed 's/^/      /' | head -20; }
+
+expect_eq() { # what actual expected
+  [ "$2" == "$3" ] || {
+    printf '%s differs\n    expected:\n' "$1"
+    vis "$3"
+    printf '    actual:\n'
+    vis "$2"
+    exit 1
+  }
+}
+
+# wait_until SECONDS CMD...: polls CMD every 50 ms; fails when time is up.
+wait_until() {
+  local n=$(($1 * 20))
+  shift
+  while ! "$@" >/dev/null 2>&1; do
+    n=$((n - 1))
+    [ "$n" -gt 0 ] || return 1
+    sleep 0.05
+  done
+}
+
+new_id() { cat /proc/sys/kernel/random/uuid; }
+
+setup() {
+  T=$(mktemp -d /tmp/pa.XXXXXX) || exit 1
+  H=$T/h
+  TT=$T/t
+  mkdir -p "$H/.p/bin" "$TT"
+  A=$H/.p/bin/p-agent
+  cp "$AGENT_SRC" "$A"
+  VER=$(cksum <"$A" | awk '{ print $1 "." $2 }')
+  TPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+# The tmux server of the test's p, and the outer terminal's server.
+tmx() { env -u TMUX HOME="$H" TMUX_TMPDIR="$TT" tmux -L p "$@"; }
+otm() { env -u TMUX HOME="$H" tmux -S "$T/o" "$@"; }
+
+# A process that exists and is not a zombie (PID 1 may not reap here).
+alive() {
+  local st
+  st=$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null) || return 1
+  case $st in " Z"* | " X"* | '') return 1 ;; esac
+}
+
+cleanup() {
+  [ -n "${T:-}" ] && [ -d "$T" ] || return 0
+  local pids='' p n
+  p=$(tmx display -p '#{pid}' 2>/dev/null) && pids="$pids $p"
+  p=$(otm display -p '#{pid}' 2>/dev/null) && pids="$pids $p"
+  tmx kill-server >/dev/null 2>&1
+  otm kill-server >/dev/null 2>&1
+  for p in $pids; do
+    n=40
+    while alive "$p" && [ "$n" -gt 0 ]; do
+      sleep 0.05
+      n=$((n - 1))
+    done
+  done
+  rm -rf "$T" 2>/dev/null || { sleep 0.2; rm -rf "$T"; }
+}
+
+# ag ARGS...: runs the agent the way ssh does (no terminal, a small
+# environment), under the shell being tested. PATH comes from $TPATH.
+ag() {
+  env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" USER=root LOGNAME=root \
+    SHELL=/bin/sh LANG=C.UTF-8 "${SHX[@]}" "$A" "$@" </dev/null
+}
+
+jd() { printf '%s' "$H/.p/jobs/$1"; }
+wd() { printf '%s' "$H/.p/workdirs/$1"; }
+sess() { printf 'p-%s' "${1:0:8}"; }
+
+# start ID ARGV...: starts a job (label "p-<short> w1 <display>"), checks the reply.
+start() {
+  local id=$1 out
+  shift
+  out=$(ag - start "$id" w1 /src/dir "disp" "$(sess "$id") w1 disp" "$@") ||
+    bad "start failed:" "$out"
+  case $out in
+    "P-AGENT/1 OK"$'\n'"started $(sess "$id") "*) ;;
+    *) bad "unexpected start reply:" "$out" ;;
+  esac
+}
+
+wait_done() {
+  wait_until "${2:-10}" test -f "$(jd "$1")/exitcode" ||
+    bad "job $1 did not finish in ${2:-10}s; log:" "$(cat "$(jd "$1")/output.log" 2>/dev/null)"
+}
+
+sentinel() { printf '\033]7777;p-end-%s\007' "$1"; }
+
+# expect_log ID EXPECTED: the whole log is EXPECTED followed by the sentinel.
+expect_log() {
+  local got want
+  got=$(cat "$(jd "$1")/output.log"; printf x)
+  want="$2$(sentinel "$1")x"
+  expect_eq "output.log of $1" "${got%x}" "${want%x}"
+}
+
+has_session() { tmx has-session -t "=$(sess "$1")"; }
+
+# ---------------------------------------------------------------- tests
+
+t_version_stale() {
+  local id out rc
+  id=$(new_id)
+  out=$(ag 123.456 prepare "$id" abc)
+  rc=$?
+  expect_eq "reply to a wrong version" "$out" "P-AGENT/1 STALE $VER"
+  [ "$rc" = 0 ] || bad "exit status $rc, expected 0"
+  [ ! -e "$H/.p/jobs" ] || bad "prepare ran despite the wrong version: ~/.p/jobs exists"
+  out=$(ag 123.456 start "$id" w1 /c d l true)
+  expect_eq "reply to a wrong version (start)" "$out" "P-AGENT/1 STALE $VER"
+  [ ! -e "$H/.p/jobs" ] || bad "start ran despite the wrong version"
+  ! tmx list-sessions >/dev/null 2>&1 || bad "a tmux server was started"
+}
+
+t_version_ok() {
+  local out
+  out=$(ag "$VER" check) || bad "exit status $?" "$out"
+  expect_eq "first line" "${out%%$'\n'*}" "P-AGENT/1 OK"
+  out=$(ag "$VER" status)
+  expect_eq "status reply" "$out" "P-AGENT/1 OK"
+}
+
+t_check() {
+  local out
+  out=$(ag "$VER" check)
+  expect_eq "check reply" "$out" "P-AGENT/1 OK"$'\n'"version $VER"$'\n'"tmux ok"$'\n'"rsync ok"
+}
+
+# A PATH directory with the tools the agent and its shells use, except $1.
+# (Not all of /usr/bin: 1500 symlinks take seconds on some filesystems.)
+path_without() {
+  local d=$T/no-$1 c tools=()
+  mkdir "$d"
+  for c in sh dash bash busybox tmux rsync cksum cat mkdir chmod mv rm cp ln date sed tr \
+    stty dd wc tail head grep sleep awk env id ls touch printf uname cut od timeout infocmp; do
+    [ "$c" = "$1" ] && continue
+    c=$(command -v "$c") && tools+=("$c")
+  done
+  ln -s -t "$d" "${tools[@]}"
+  printf '%s' "$d"
+}
+
+t_missing_tools() {
+  local id out rc p
+  id=$(new_id)
+  p=$(path_without tmux)
+  out=$(TPATH=$p ag - prepare "$id" abc)
+  rc=$?
+  case $out in
+    "P-AGENT/1 ERR tmux is not installed "*) ;;
+    *) bad "prepare without tmux:" "$out" ;;
+  esac
+  [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || bad "more than one line:" "$out"
+  [ "$rc" = 1 ] || bad "exit status $rc, expected 1"
+  [ ! -e "$(jd "$id")" ] || bad "prepare created the job dir without tmux"
+  out=$(TPATH=$p ag - check)
+  expect_eq "check without tmux" "$out" "P-AGENT/1 OK"$'\n'"version $VER"$'\n'"tmux missing"$'\n'"rsync ok"
+  out=$(TPATH=$p ag - start "$id" w1 /c d l true)
+  case $out in
+    "P-AGENT/1 ERR tmux is not installed "*) ;;
+    *) bad "start without tmux:" "$out" ;;
+  esac
+  p=$(path_without rsync)
+  out=$(TPATH=$p ag - prepare "$id" abc)
+  case $out in
+    "P-AGENT/1 ERR rsync is not installed "*) ;;
+    *) bad "prepare without rsync:" "$out" ;;
+  esac
+}
+
+mode() { stat -c %a "$1" 2>/dev/null || echo missing; }
+
+t_prepare_dirs() {
+  local id out d
+  id=$(new_id)
+  out=$(ag - prepare "$id" 0123abcd) || bad "exit status $?" "$out"
+  expect_eq "prepare reply" "$out" "P-AGENT/1 OK"
+  for d in "$(jd "$id")" "$(wd "$id")" "$H/.p" "$H/.p/jobs" "$H/.p/workdirs" "$H/.p/basis" "$H/.p/bin"; do
+    [ "$(mode "$d")" = 700 ] || bad "mode of $d is $(mode "$d"), expected 700"
+  done
+  [ -f "$H/.p/tmux.conf" ] || bad "no ~/.p/tmux.conf"
+  # again: idempotent
+  out=$(ag - prepare "$id" 0123abcd) || bad "second prepare: exit status $?" "$out"
+  expect_eq "second prepare reply" "$out" "P-AGENT/1 OK"
+}
+
+t_prepare_basis() {
+  local a b c out
+  a=$(new_id) b=$(new_id) c=$(new_id)
+  out=$(ag - prepare "$a" 0123abcd)
+  expect_eq "first prepare" "$out" "P-AGENT/1 OK"
+  start "$a" true
+  out=$(ag - prepare "$b" 0123abcd)
+  expect_eq "prepare with the same key" "$out" "P-AGENT/1 OK"$'\n'"basis $a"
+  out=$(ag - prepare "$c" 0123abce)
+  expect_eq "prepare with another key" "$out" "P-AGENT/1 OK"
+  out=$(ag - prepare "$a" 0123abcd)
+  expect_eq "prepare of the basis job itself" "$out" "P-AGENT/1 OK"
+  # once b has started, b is the basis
+  start "$b" true
+  out=$(ag - prepare "$c" 0123abcd)
+  expect_eq "prepare after a second start" "$out" "P-AGENT/1 OK"$'\n'"basis $b"
+}
+
+t_bad_input() {
+  local id out rc
+  id=$(new_id)
+  out=$(ag - status "../$id")
+  rc=$?
+  case $out in *"P-AGENT/1 ERR bad job id: ../$id") ;; *) bad "status ../id:" "$out" ;; esac
+  [ "$rc" = 1 ] || bad "status ../id: exit status $rc"
+  out=$(ag - prepare "$id" 'AB/..')
+  expect_eq "bad key" "$out" "P-AGENT/1 ERR bad basis key: AB/.."
+  out=$(ag - frobnicate x)
+  case $out in "P-AGENT/1 ERR unknown verb: frobnicate"*) ;; *) bad "unknown verb:" "$out" ;; esac
+  out=$(ag -)
+  case $out in "P-AGENT/1 ERR usage:"*) ;; *) bad "no verb:" "$out" ;; esac
+  out=$(ag - start "$id" w1 /c d l)
+  case $out in "P-AGENT/1 ERR usage: start"*) ;; *) bad "start without argv:" "$out" ;; esac
+  start "$id" true
+  out=$(ag - start "$id" w1 /c d l true)
+  expect_eq "second start of one job" "$out" "P-AGENT/1 ERR job $id was already started"
+}
+
+t_start_argv() {
+  local id before after out s
+  id=$(new_id)
+  ag - prepare "$id" 0123abcd >/dev/null
+  : >"$(wd "$id")/zfile" # a glob that escaped its quotes would match this
+  before=$(date +%s)
+  out=$(ag - start "$id" w1 "/src/my dir" "printf '%s|' ..." "label" \
+    printf '%s|' 'a b' '$HOME' '`x`' ';' '*' $'new\nline') || bad "start: exit status $?" "$out"
+  after=$(date +%s)
+  s=$(sess "$id")
+  wait_done "$id"
+  expect_log "$id" 'a b|$HOME|`x`|;|*|new'$'\r\n''line|'
+  expect_eq exitcode "$(cat "$(jd "$id")/exitcode")" 0
+  expect_eq cmd "$(cat "$(jd "$id")/cmd")" "printf '%s|' ..."
+  expect_eq cwd "$(cat "$(jd "$id")/cwd")" "/src/my dir"
+  expect_eq worker "$(cat "$(jd "$id")/worker")" w1
+  expect_eq tmux_session "$(cat "$(jd "$id")/tmux_session")" "$s"
+  local st
+  st=$(cat "$(jd "$id")/started_at")
+  [[ $st =~ ^[0-9]+$ ]] && [ "$st" -ge "$before" ] && [ "$st" -le "$after" ] ||
+    bad "started_at '$st' not within [$before, $after]"
+  expect_eq "start reply" "$out" "P-AGENT/1 OK"$'\n'"started $s $st"
+  local en
+  en=$(cat "$(jd "$id")/ended_at" 2>/dev/null)
+  [[ $en =~ ^[0-9]+$ ]] && [ "$en" -ge "$st" ] || bad "ended_at '$en' bad (started_at $st)"
+}
+
+t_start_shell_line() {
+  local id
+  id=$(new_id)
+  start "$id" 'echo one; echo two; exit 3'
+  wait_done "$id"
+  expect_eq exitcode "$(cat "$(jd "$id")/exitcode")" 3
+  expect_log "$id" $'one\r\ntwo\r\n'
+}
+
+t_first_line() {
+  local ids=() id i
+  for i in $(seq 20); do
+    id=$(new_id)
+    ids+=("$id")
+    start "$id" 'echo first'
+  done
+  local fails=0 got want msgs=''
+  for id in "${ids[@]}"; do
+    wait_done "$id"
+    got=$(cat "$(jd "$id")/output.log"; printf x)
+    want=$'first\r\n'"$(sentinel "$id")x"
+    if [ "$got" != "$want" ]; then
+      fails=$((fails + 1))
+      msgs="$msgs$id: $(printf '%s' "${got%x}" | od -An -c | tr -s ' \n' ' ')"$'\n'
+    fi
+  done
+  [ "$fails" = 0 ] || bad "$fails of 20 logs are wrong:" "$msgs"
+}
+
+t_signal_exit() {
+  local id
+  id=$(new_id)
+  start "$id" sh -c 'kill -KILL $$'
+  wait_done "$id"
+  expect_eq exitcode "$(cat "$(jd "$id")/exitcode")" 137
+}
+
+t_workdir_profile() {
+  local id
+  id=$(new_id)
+  mkdir "$H/tools"
+  printf '#!/bin/sh\necho "mytool ran in $(pwd)"\n' >"$H/tools/mytool"
+  chmod +x "$H/tools/mytool"
+  # shellcheck disable=SC2016
+  printf 'PATH="$HOME/tools:$PATH"\nexport PATH\n' >"$H/.profile"
+  ag - prepare "$id" 0123abcd >/dev/null
+  start "$id" 'pwd; mytool'
+  wait_done "$id"
+  expect_log "$id" "$(wd "$id")"$'\r\n'"mytool ran in $(wd "$id")"$'\r\n'
+  expect_eq exitcode "$(cat "$(jd "$id")/exitcode")" 0
+}
+
+t_status() {
+  local r d u out en
+  r=$(new_id) d=$(new_id) u=$(new_id)
+  start "$r" "while [ ! -e $T/go ]; do sleep 0.05; done"
+  start "$d" 'exit 2'
+  wait_done "$d"
+  wait_until 5 test -s "$(jd "$r")/pgid" || bad "running job never wrote pgid"
+  en=$(cat "$(jd "$d")/ended_at")
+  out=$(ag - status "$r" "$d" "$u")
+  expect_eq "status reply" "$out" "P-AGENT/1 OK
+$r running - - open
+$d done 2 $en open
+$u gone - - closed"
+  out=$(ag - status)
+  expect_eq "status with no ids" "$out" "P-AGENT/1 OK"
+  touch "$T/go"
+  wait_done "$r"
+  out=$(ag - status "$r")
+  expect_eq "status after it ended" "$out" "P-AGENT/1 OK
+$r done 0 $(cat "$(jd "$r")/ended_at") open"
+}
+
+# Processes (not zombies) in process group $1.
+pgrp_alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { n++ } END { exit !n }'; }
+
+t_status_lost() {
+  local r d out pg
+  r=$(new_id) d=$(new_id)
+  start "$d" true
+  wait_done "$d"
+  start "$r" 'sleep 300'
+  wait_until 5 test -s "$(jd "$r")/pgid" || bad "running job never wrote pgid"
+  pg=$(cat "$(jd "$r")/pgid")
+  wait_until 5 pgrp_alive "$pg" || bad "job's process group $pg is not running"
+  tmx kill-server
+  wait_until 5 eval '! tmx list-sessions' || bad "tmux server still up"
+  out=$(ag - status "$r" "$d")
+  expect_eq "status after kill-server" "$out" "P-AGENT/1 OK
+$r lost - - closed
+$d done 0 $(cat "$(jd "$d")/ended_at") closed"
+  wait_until 5 eval "! pgrp_alive $pg" ||
+    bad "the job survived kill-server:" "$(ps -e -o pid,pgid,stat,args | awk -v g="$pg" '$2 == g')"
+  [ ! -e "$(jd "$r")/exitcode" ] || bad "a lost job has an exitcode"
+}
+
+t_logs() {
+  local id out want
+  id=$(new_id)
+  start "$id" 'printf "x\ty\n%s\n" "$HOME"'
+  wait_done "$id"
+  out=$(ag - logs "$id"; printf x)
+  want="P-AGENT/1 OK"$'\n'$'x\ty\r\n'"$H"$'\r\n'"$(sentinel "$id")x"
+  expect_eq "logs reply" "${out%x}" "${want%x}"
+  out=$(ag - logs "$(new_id)")
+  case $out in "P-AGENT/1 ERR job "*" has no output log"*) ;; *) bad "logs of an unknown job:" "$out" ;; esac
+}
+
+t_logs_follow() {
+  local id out want t0 t1 i
+  id=$(new_id)
+  start "$id" 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 0.2; done'
+  t0=$(date +%s%N)
+  out=$(timeout 15 env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" "${SHX[@]}" "$A" - logs "$id" follow </dev/null; printf x)
+  t1=$(date +%s%N)
+  [ -f "$(jd "$id")/exitcode" ] || bad "follow returned before the job ended:" "$out"
+  want="P-AGENT/1 OK"$'\n'
+  for i in 1 2 3 4 5 6; do want="$want""line $i"$'\r\n'; done
+  want="$want$(sentinel "$id")x"
+  expect_eq "logs follow reply" "${out%x}" "${want%x}"
+  [ $(((t1 - t0) / 1000000)) -lt 8000 ] || bad "follow took $(((t1 - t0) / 1000000)) ms"
+  # following a finished job returns at once
+  out=$(timeout 5 env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" "${SHX[@]}" "$A" - logs "$id" follow </dev/null; printf x)
+  expect_eq "logs follow of a finished job" "${out%x}" "${want%x}"
+}
+
+# outer_attach ID: a real terminal (an outer tmux) that runs `p-agent attach ID`.
+outer_attach() {
+  env -i HOME="$H" PATH="$TPATH" SHELL=/bin/sh TERM=xterm-256color \
+    tmux -S "$T/o" -f /dev/null new-session -d -s o -x 100 -y 30 \
+    "env TMUX_TMPDIR=$TT HOME=$H ${SHX[*]} $A - attach $1; sleep 1" ||
+    bad "outer tmux did not start"
+}
+
+outer_shows() { otm capture-pane -p -t o 2>/dev/null | grep -qF -- "$1"; }
+
+t_attach_done() {
+  local id banner
+  id=$(new_id)
+  start "$id" 'echo hello; exit 4'
+  wait_done "$id"
+  outer_attach "$id"
+  banner='--- Job done [exit 4]. Press any key to detach. ---'
+  wait_until 5 outer_shows "$banner" || bad "no banner on the terminal:" "$(otm capture-pane -p -t o 2>&1)"
+  outer_shows hello || bad "job output not on the screen:" "$(otm capture-pane -p -t o)"
+  has_session "$id" || bad "session gone before a key was pressed"
+  otm send-keys -t o q
+  wait_until 5 eval '! has_session "$id"' || bad "session still there after a key:" "$(otm capture-pane -p -t o)"
+}
+
+t_attach_typeahead() {
+  local id banner
+  id=$(new_id)
+  start "$id" "while [ ! -e $T/go ]; do sleep 0.05; done; echo finished; exit 5"
+  outer_attach "$id"
+  wait_until 5 outer_shows "[running]" || bad "the job's screen never showed:" "$(otm capture-pane -p -t o 2>&1)"
+  otm send-keys -t o x y Enter z
+  # the keys reach the job's terminal (echoed there) while it runs
+  wait_until 5 eval 'tmx capture-pane -p -t "$(sess "$id")" | grep -q z' ||
+    bad "typed keys never reached the job:" "$(tmx capture-pane -p -t "$(sess "$id")")"
+  touch "$T/go"
+  wait_done "$id"
+  banner='--- Job done [exit 5]. Press any key to detach. ---'
+  wait_until 5 outer_shows "$banner" || bad "no banner on the terminal:" "$(otm capture-pane -p -t o 2>&1)"
+  sleep 0.8 # nothing must happen now: the type-ahead is dropped
+  has_session "$id" || bad "keys typed while the job ran dismissed the done screen"
+  outer_shows "$banner" || bad "banner gone:" "$(otm capture-pane -p -t o 2>&1)"
+  otm send-keys -t o a
+  wait_until 5 eval '! has_session "$id"' || bad "session still there after a key:" "$(otm capture-pane -p -t o)"
+}
+
+t_close() {
+  local d r out
+  d=$(new_id) r=$(new_id)
+  start "$d" true
+  start "$r" "while [ ! -e $T/go ]; do sleep 0.05; done"
+  wait_done "$d"
+  has_session "$d" || bad "finished job's session closed by itself"
+  out=$(ag - close "$d")
+  expect_eq "close reply" "$out" "P-AGENT/1 OK"
+  wait_until 5 eval '! has_session "$d"' || bad "close left the finished job's session"
+  out=$(ag - close "$r")
+  expect_eq "close reply (running)" "$out" "P-AGENT/1 OK"
+  has_session "$r" || bad "close killed a running job's session"
+  out=$(ag - status "$r")
+  expect_eq "status after close of a running job" "$out" "P-AGENT/1 OK
+$r running - - open"
+  out=$(ag - close "$(new_id)")
+  expect_eq "close of an unknown job" "$out" "P-AGENT/1 OK"
+  out=$(ag - attach "$d" 2>&1)
+  local rc=$?
+  [ "$rc" = 3 ] || bad "attach to a closed session: exit status $rc, expected 3:" "$out"
+  case $out in *"session of job $d is closed"*) ;; *) bad "attach to a closed session:" "$out" ;; esac
+}
+
+hms() { printf '%d:%02d:%02d' $(($1 / 3600)) $(($1 / 60 % 60)) $(($1 % 60)); }
+
+status_left() { tmx display -p -t "$1" '#{T:status-left}'; }
+
+t_status_bar() {
+  local id s label out st en t0 t1 e re
+  id=$(new_id)
+  s=$(sess "$id")
+  label="$s w1 make %d #x"
+  out=$(ag - start "$id" w1 /c "make %d #x" "$label" "while [ ! -e $T/go ]; do sleep 0.05; done") ||
+    bad "start failed:" "$out"
+  st=$(cat "$(jd "$id")/started_at")
+  t0=$(date +%s)
+  out=$(status_left "$s")
+  t1=$(date +%s)
+  re="^$s w1 make %d #x \\[running\\] 0:00:0([0-9]) \$"
+  [[ $out =~ $re ]] || bad "status-left while running:" "$out"
+  e=${BASH_REMATCH[1]}
+  [ "$e" -ge $((t0 - st)) ] && [ "$e" -le $((t1 - st)) ] ||
+    bad "elapsed $e not within [$((t0 - st)), $((t1 - st))]"
+  # it ticks
+  wait_until 3 eval '[ "$(status_left "$s")" != "$out" ]' || bad "elapsed time does not advance:" "$out"
+  touch "$T/go"
+  wait_done "$id"
+  en=$(cat "$(jd "$id")/ended_at")
+  wait_until 3 eval '[[ $(status_left "$s") == *"[done 0]"* ]]'
+  out=$(status_left "$s")
+  expect_eq "status-left when done (frozen at ended_at - started_at)" "$out" "$label [done 0] $(hms $((en - st))) "
+}
+
+t_shellcheck() {
+  local out
+  out=$(shellcheck -s sh "$AGENT_SRC" 2>&1) || bad "$out"
+}
+
+TESTS=(
+  "version: a wrong version answers STALE and does nothing|t_version_stale"
+  "version: the right version answers OK|t_version_ok"
+  "check: version, tmux ok, rsync ok|t_check"
+  "prepare/check/start without tmux or rsync on PATH|t_missing_tools"
+  "prepare: creates 0700 job and work dirs|t_prepare_dirs"
+  "prepare: names the last started job of the same key as basis|t_prepare_basis"
+  "bad ids, keys, verbs and double starts are refused|t_bad_input"
+  "start: argv words reach the program verbatim; state files|t_start_argv"
+  "start: a single word is a shell line (exit 3)|t_start_shell_line"
+  "start: the first line a job prints is logged (20 jobs)|t_first_line"
+  "start: a job killed by SIGKILL has exitcode 137|t_signal_exit"
+  "start: job runs in its work dir with ~/.profile's PATH|t_workdir_profile"
+  "status: running, done and unknown jobs|t_status"
+  "status: kill-server makes a running job lost and kills it|t_status_lost"
+  "logs: prints the whole log|t_logs"
+  "logs follow: returns once the job ends, with all output|t_logs_follow"
+  "attach: a key on the done screen detaches and closes the session|t_attach_done"
+  "attach: keys typed while the job ran do not dismiss the done screen|t_attach_typeahead"
+  "close: kills a finished job's session, not a running one|t_close"
+  "status bar: label, state and elapsed time|t_status_bar"
+  "shellcheck -s sh passes|t_shellcheck"
+)
+
+# ---------------------------------------------------------------- one shell's suite
+
+# Runs inside the mount namespace where /bin/sh is the shell under test.
+suite() {
+  local shell=$1 filter=$2 entry name fn out rc t0 ms
+  shell_argv "$shell"
+  local want have
+  want=$(stat -L -c '%d:%i' "$(shell_bin "$shell")")
+  have=$(stat -L -c '%d:%i' /bin/sh)
+  if [ "$want" != "$have" ]; then
+    printf 'not ok - /bin/sh is %s [%s]\n#   the bind mount did not take effect\n' "$shell" "$shell"
+    return
+  fi
+  for entry in "${TESTS[@]}"; do
+    name=${entry%|*}
+    fn=${entry##*|}
+    case $name in *"$filter"*) ;; *) continue ;; esac
+    t0=$(date +%s%N)
+    out=$( (
+      trap cleanup EXIT
+      setup
+      "$fn"
+    ) 2>&1)
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ "$rc" = 0 ]; then
+      printf 'ok - %s [%s]\n' "$name" "$shell"
+      [ -z "${P_AGENT_TEST_TIMES:-}" ] || printf '#   %d ms\n' "$ms"
+    else
+      printf 'not ok - %s [%s]\n' "$name" "$shell"
+      [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   /'
+    fi
+  done
+}
+
+if [ "${1:-}" = --suite ]; then
+  suite "$2" "${3:-}"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- driver
+
+filter=''
+shells=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    -k) filter=$2; shift 2 ;;
+    dash | bash | busybox) shells+=("$1"); shift ;;
+    *) printf 'usage: %s [-k PATTERN] [dash|bash|busybox ...]\n' "$0" >&2; exit 2 ;;
+  esac
+done
+[ ${#shells[@]} -gt 0 ] || shells=(dash bash busybox)
+
+missing=''
+for c in dash bash busybox shellcheck tmux rsync unshare mount cksum stat od timeout; do
+  command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+if [ -n "$missing" ]; then
+  printf 'missing:%s\n' "$missing" >&2
+  printf 'install them, e.g.: apt-get install dash bash busybox shellcheck tmux rsync util-linux coreutils\n' >&2
+  exit 2
+fi
+if ! unshare -m true 2>/dev/null; then
+  printf 'unshare -m fails: the suite needs root (or CAP_SYS_ADMIN) to bind-mount each shell on /bin/sh\n' >&2
+  exit 2
+fi
+[ -f "$AGENT_SRC" ] || { printf 'no agent at %s\n' "$AGENT_SRC" >&2; exit 2; }
+
+RES=$(mktemp -d /tmp/pa-res.XXXXXX)
+trap 'rm -rf "$RES"' EXIT
+start_ns=$(date +%s%N)
+for sh in "${shells[@]}"; do
+  # unshare's default propagation is private: the bind mount stays in here.
+  unshare -m bash -c 'mount --bind "$1" /bin/sh && exec bash "$2" --suite "$3" "$4"' \
+    ns "$(shell_bin "$sh")" "$SELF" "$sh" "$filter" >"$RES/$sh" 2>&1 &
+done
+wait
+for sh in "${shells[@]}"; do cat "$RES/$sh"; done
+passed=$(cat "$RES"/* | grep -c '^ok - ')
+failed=$(cat "$RES"/* | grep -c '^not ok - ')
+printf '# %d ms\n' $((($(date +%s%N) - start_ns) / 1000000))
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
