@@ -5,6 +5,8 @@
 # Usage:  tests/agent/run.sh [-k PATTERN] [dash|bash|busybox ...]
 #   -k PATTERN  only run tests whose name contains PATTERN
 #   shells      default: all three
+#   env P_AGENT=FILE tests another copy of the agent; P_AGENT_TEST_TIMES=1
+#   prints each passing test's duration.
 #
 # Every test runs once per shell. The agent is called as
 # `<shell> ~/.p/bin/p-agent ...`, and since the agent starts its tmux wrapper
@@ -24,7 +26,7 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SELF=$HERE/$(basename "$0")
-AGENT_SRC=$(cd "$HERE/../.." && pwd)/src/P/Agent/p-agent.sh
+AGENT_SRC=${P_AGENT:-$(cd "$HERE/../.." && pwd)/src/P/Agent/p-agent.sh}
 
 # ---------------------------------------------------------------- shells
 
@@ -439,11 +441,12 @@ t_logs_follow() {
   expect_eq "logs follow of a finished job" "${out%x}" "${want%x}"
 }
 
-# outer_attach ID: a real terminal (an outer tmux) that runs `p-agent attach ID`.
+# outer_attach ID [TERM]: a real terminal (an outer tmux) that runs
+# `p-agent attach ID`, with the outer's TERM or the given one.
 outer_attach() {
   env -i HOME="$H" PATH="$TPATH" SHELL=/bin/sh TERM=xterm-256color \
     tmux -S "$T/o" -f /dev/null new-session -d -s o -x 100 -y 30 \
-    "env TMUX_TMPDIR=$TT HOME=$H ${SHX[*]} $A - attach $1; sleep 1" ||
+    "env TMUX_TMPDIR=$TT HOME=$H ${2:+TERM=$2} ${SHX[*]} $A - attach $1; sleep 1" ||
     bad "outer tmux did not start"
 }
 
@@ -454,7 +457,8 @@ t_attach_done() {
   id=$(new_id)
   start "$id" 'echo hello; exit 4'
   wait_done "$id"
-  outer_attach "$id"
+  # an unknown TERM (ssh -t from kitty, say) falls back to xterm-256color
+  if command -v infocmp >/dev/null; then outer_attach "$id" xterm-no-such-term; else outer_attach "$id"; fi
   banner='--- Job done [exit 4]. Press any key to detach. ---'
   wait_until 5 outer_shows "$banner" || bad "no banner on the terminal:" "$(otm capture-pane -p -t o 2>&1)"
   outer_shows hello || bad "job output not on the screen:" "$(otm capture-pane -p -t o)"
@@ -482,6 +486,36 @@ t_attach_typeahead() {
   outer_shows "$banner" || bad "banner gone:" "$(otm capture-pane -p -t o 2>&1)"
   otm send-keys -t o a
   wait_until 5 eval '! has_session "$id"' || bad "session still there after a key:" "$(otm capture-pane -p -t o)"
+}
+
+# ctrl_c_case CMD SEND EXPECTED_EXITCODE: SEND is "key" (C-c on the pane)
+# or "kill" (SIGINT to the job's process group, as a stop would send).
+ctrl_c_case() {
+  local id s banner pg
+  id=$(new_id)
+  s=$(sess "$id")
+  start "$id" "$1"
+  wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -q started' || bad "job did not start"
+  if [ "$2" = key ]; then
+    tmx send-keys -t "$s" C-c
+  else
+    pg=$(cat "$(jd "$id")/pgid")
+    kill -INT -"$pg" || bad "kill -INT -$pg failed"
+  fi
+  wait_until 5 test -f "$(jd "$id")/exitcode" ||
+    bad "$1 / $2: no exitcode: the wrapper died? pane_dead=$(tmx display -p -t "$s" '#{pane_dead} #{pane_dead_status}'):" \
+      "$(tmx capture-pane -p -t "$s" | grep .)"
+  expect_eq "$1 / $2: exitcode" "$(cat "$(jd "$id")/exitcode")" "$3"
+  banner="--- Job done [exit $3]. Press any key to detach. ---"
+  wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -qF -- "$banner"' ||
+    bad "$1 / $2: no done screen:" "$(tmx capture-pane -p -t "$s")"
+  [ "$(tmx display -p -t "$s" '#{pane_dead}')" = 0 ] || bad "$1 / $2: pane is dead"
+}
+
+t_ctrl_c() {
+  ctrl_c_case 'echo started; sleep 300' key 130
+  ctrl_c_case 'echo started; sleep 300' kill 130
+  ctrl_c_case 'trap "echo caught" INT; echo started; sleep 300; echo after; exit 7' key 7
 }
 
 t_close() {
@@ -562,6 +596,7 @@ TESTS=(
   "logs follow: returns once the job ends, with all output|t_logs_follow"
   "attach: a key on the done screen detaches and closes the session|t_attach_done"
   "attach: keys typed while the job ran do not dismiss the done screen|t_attach_typeahead"
+  "Ctrl-C / SIGINT reach the job only: its exit code, the done screen|t_ctrl_c"
   "close: kills a finished job's session, not a running one|t_close"
   "status bar: label, state and elapsed time|t_status_bar"
   "shellcheck -s sh passes|t_shellcheck"

@@ -17,6 +17,6 @@ internal static partial class CommandText
         return flat.Length <= width ? flat : flat[..Math.Max(0, width - 1)] + "…";
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_./=:,+@%-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_./=:,+@%-]+\z")]
     private static partial Regex Plain();
 }

@@ -35,7 +35,7 @@ internal sealed class ConfigStore(string path)
                 {
                     var name = Scalar(item, "name") ?? throw Invalid("a worker has no name");
                     var connection = Scalar(item, "connection") ?? throw Invalid($"worker '{name}' has no connection");
-                    workers.Add(new Worker(name, Connection.Parse(connection)));
+                    workers.Add(new Worker(Checked(name, WorkerName.Validate), Checked(connection, Connection.Parse)));
                 }
             }
             return new Config(workers, Scalar(root, "default_worker"));
@@ -66,6 +66,19 @@ internal sealed class ConfigStore(string path)
         using var text = new StringWriter();
         new YamlStream(new YamlDocument(root)).Save(text, assignAnchors: false);
         AtomicFile.WriteAllText(path, text.ToString().Replace("\n...\n", "\n", StringComparison.Ordinal));
+    }
+
+    // A hand-edited file gets the parser's complaint, and the file's name.
+    private T Checked<T>(string value, Func<string, T> parse)
+    {
+        try
+        {
+            return parse(value);
+        }
+        catch (UserError e)
+        {
+            throw Invalid(e.Message.TrimEnd('.'));
+        }
     }
 
     private UserError Invalid(string what) =>

@@ -21,8 +21,10 @@ internal static class NoiseFilter
         {
             if (!seen)
             {
+                // Only the new bytes, and a marker's length before them, can hold a new match.
+                var from = Math.Max(0, pending.Count - MarkerBytes.Length + 1);
                 pending.AddRange(buffer.AsSpan(0, read));
-                var at = IndexOf(pending, MarkerBytes);
+                var at = IndexOf(pending, MarkerBytes, from);
                 if (at < 0)
                 {
                     continue;
@@ -45,9 +47,9 @@ internal static class NoiseFilter
         return seen;
     }
 
-    private static int IndexOf(List<byte> haystack, byte[] needle)
+    private static int IndexOf(List<byte> haystack, byte[] needle, int from)
     {
-        for (var i = 0; i + needle.Length <= haystack.Count; i++)
+        for (var i = from; i + needle.Length <= haystack.Count; i++)
         {
             var match = true;
             for (var j = 0; j < needle.Length && match; j++)

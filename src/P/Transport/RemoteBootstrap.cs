@@ -5,8 +5,8 @@ namespace P.Transport;
 
 /// <summary>
 /// The fixed command p gives ssh. Whatever the login shell, it only sees this
-/// single-quoted text (no '!', backslash or newline, which fish and tcsh would
-/// reinterpret). The real argv follows on stdin: a byte count on one line, then
+/// single-quoted text with no '!', no newline, no quote and no double backslash,
+/// the only things fish or tcsh would reinterpret there. The real argv follows on stdin: a byte count on one line, then
 /// the words quoted by <see cref="ShellQuote"/>. A marker line separates any
 /// greeting the login shell printed from the program's own output.
 /// </summary>

@@ -12,6 +12,6 @@ internal static partial class SafeWord
         ? word
         : throw new ArgumentException($"'{word}' may not travel on ssh's command line", nameof(word));
 
-    [GeneratedRegex("^[A-Za-z0-9_./][A-Za-z0-9_./=:-]*$|^-$")]
+    [GeneratedRegex(@"^(?:[A-Za-z0-9_./][A-Za-z0-9_./=:-]*|-)\z")]
     private static partial Regex Shape();
 }

@@ -128,8 +128,11 @@ public sealed class TerminalDriver : IDisposable
             }
             if (clock.Elapsed > limit)
             {
+                var pane = Tmux("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_pid}").Trim().Split(' ');
+                var closed = pane[0] == "1" ? " (it closed the terminal but has not exited)" : "";
+                closed += $"; process {pane[^1]}: {ProcessSweeper.Describe(int.Parse(pane[^1], CultureInfo.InvariantCulture))}";
                 throw new TimeoutException(
-                    $"the command in the terminal did not exit within {limit.TotalSeconds:0.###} s. Last screen:\n{Frame(Screen())}");
+                    $"the command in the terminal did not exit within {limit.TotalSeconds:0.###} s{closed}. Last screen:\n{Frame(Screen())}");
             }
             await Task.Delay(PollInterval);
         }
@@ -158,18 +161,20 @@ public sealed class TerminalDriver : IDisposable
         }
     }
 
+    // tmux marks a pane dead when its terminal closes, which can come before
+    // it has reaped the process: until the status is in, it has not exited.
     private int? DeadStatus()
     {
-        var fields = Tmux("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_dead_status} #{pane_dead_signal}")
+        var fields = Tmux("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
             .Trim()
-            .Split(' ');
-        if (fields[0] != "1")
+            .Split(':');
+        if (fields is not ["1", var status, var signal])
         {
             return null;
         }
-        return fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var code) ? code
-            : fields.Length > 2 && int.TryParse(fields[2], CultureInfo.InvariantCulture, out var signal) ? 128 + signal
-            : -1;
+        return int.TryParse(status, CultureInfo.InvariantCulture, out var code) ? code
+            : int.TryParse(signal, CultureInfo.InvariantCulture, out var number) ? 128 + number
+            : null;
     }
 
     private string Tmux(params string[] args)
