@@ -237,7 +237,9 @@ cmd_run() {
   # Job control gives the job its own process group (the terminal's
   # foreground group): Ctrl+C reaches only the job, stop can kill the group.
   set -m
-  /bin/sh -c 'echo $$ >"$1"; exec /bin/sh -l "$2"' sh "$jd/pgid" "$jd/cmd.sh"
+  # No exec: this leader traps INT and exits with the job's status, because
+  # a bash wrapper (set -m, in a function) aborts when its job dies of SIGINT.
+  /bin/sh -c 'echo $$ >"$1"; trap : INT QUIT; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh"
   rc=$?
   set +m
   # An invisible OSC marks the end of the output: once it is in the log,
