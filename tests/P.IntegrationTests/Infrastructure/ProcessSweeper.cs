@@ -109,14 +109,14 @@ internal static class ProcessSweeper
         }
     }
 
-    // A zombie is dead for our purposes: nobody may reap it (PID 1 in a
-    // container often does not), but it runs nothing and holds no files.
     /// <summary>State and command line of a process, for failure messages.</summary>
     public static string Describe(int pid) =>
         Read(() => File.ReadAllText($"/proc/{pid}/stat")) is { } stat
             ? $"state {stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0]}, {CommandLine(pid)}"
             : "gone";
 
+    // A zombie is dead for our purposes: nobody may reap it (PID 1 in a
+    // container often does not), but it runs nothing and holds no files.
     public static bool IsAlive(int pid)
     {
         var stat = Read(() => File.ReadAllText($"/proc/{pid}/stat"));

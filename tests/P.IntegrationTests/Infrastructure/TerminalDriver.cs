@@ -128,11 +128,9 @@ public sealed class TerminalDriver : IDisposable
             }
             if (clock.Elapsed > limit)
             {
-                var pane = Tmux("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_pid}").Trim().Split(' ');
-                var closed = pane[0] == "1" ? " (it closed the terminal but has not exited)" : "";
-                closed += $"; process {pane[^1]}: {ProcessSweeper.Describe(int.Parse(pane[^1], CultureInfo.InvariantCulture))}";
                 throw new TimeoutException(
-                    $"the command in the terminal did not exit within {limit.TotalSeconds:0.###} s{closed}. Last screen:\n{Frame(Screen())}");
+                    $"the command in the terminal did not exit within {limit.TotalSeconds:0.###} s ({PaneProcess()}). "
+                    + $"Last screen:\n{Frame(Screen())}");
             }
             await Task.Delay(PollInterval);
         }
@@ -161,21 +159,43 @@ public sealed class TerminalDriver : IDisposable
         }
     }
 
+    private string PaneProcess()
+    {
+        var pane = Tmux("display-message", "-p", "-t", Target, "#{pane_dead} #{pane_pid}").Trim().Split(' ');
+        var state = int.TryParse(pane[^1], CultureInfo.InvariantCulture, out var pid) ? ProcessSweeper.Describe(pid) : "unknown";
+        return (pane[0] == "1" ? "it closed the terminal but was not reaped; " : "") + $"process {pane[^1]}: {state}";
+    }
+
     // tmux marks a pane dead when its terminal closes, which can come before
     // it has reaped the process: until the status is in, it has not exited.
     private int? DeadStatus()
     {
-        var fields = Tmux("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")
+        var fields = Tmux("display-message", "-p", "-t", Target, "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pid}")
             .Trim()
             .Split(':');
-        if (fields is not ["1", var status, var signal])
+        if (fields is not ["1", var status, var signal, var server])
         {
             return null;
         }
-        return int.TryParse(status, CultureInfo.InvariantCulture, out var code) ? code
-            : int.TryParse(signal, CultureInfo.InvariantCulture, out var number) ? 128 + number
-            : null;
+        if (int.TryParse(status, CultureInfo.InvariantCulture, out var code))
+        {
+            return code;
+        }
+        if (int.TryParse(signal, CultureInfo.InvariantCulture, out var number))
+        {
+            return 128 + number;
+        }
+        NudgeServer(server);
+        return null;
     }
+
+    // Debian's tmux closes a dead pane's terminal through libutempter, which
+    // sets SIGCHLD to SIG_DFL while it waits for its helper. If the command's
+    // exit lands in that window, its SIGCHLD is discarded and tmux never reaps
+    // it: the pane stays dead without a status (seen in about half the runs of
+    // p's local attach). Another SIGCHLD makes tmux reap all its zombies.
+    private void NudgeServer(string serverPid) =>
+        ProcessRunner.Run("/bin/sh", ["-c", "kill -s CHLD \"$1\"", "sh", serverPid], _environment);
 
     private string Tmux(params string[] args)
     {
