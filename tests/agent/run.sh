@@ -404,16 +404,16 @@ t_status() {
   en=$(cat "$(jd "$d")/ended_at")
   out=$(ag - status "$r" "$d" "$u")
   expect_eq "status reply" "$out" "P-AGENT/1 OK
-$r running - - open
-$d done 2 $en open
-$u gone - - closed"
+$r running - - open $(cat "$(jd "$r")/started_at")
+$d done 2 $en open $(cat "$(jd "$d")/started_at")
+$u gone - - closed -"
   out=$(ag - status)
   expect_eq "status with no ids" "$out" "P-AGENT/1 OK"
   touch "$T/go"
   wait_done "$r"
   out=$(ag - status "$r")
   expect_eq "status after it ended" "$out" "P-AGENT/1 OK
-$r done 0 $(cat "$(jd "$r")/ended_at") open"
+$r done 0 $(cat "$(jd "$r")/ended_at") open $(cat "$(jd "$r")/started_at")"
 }
 
 # Processes (not zombies) in process group $1.
@@ -433,7 +433,7 @@ t_status_lost() {
   wait_until 5 eval '[ "$(tmx display -p -t "$(sess "$k")" "#{pane_dead}")" = 1 ]' || bad "pane of $k did not die"
   out=$(ag - status "$k")
   expect_eq "status of a job whose wrapper was killed" "$out" "P-AGENT/1 OK
-$k lost - - open"
+$k lost - - open $(cat "$(jd "$k")/started_at")"
   start "$r" 'sleep 300'
   wait_until 5 test -s "$(jd "$r")/pgid" || bad "running job never wrote pgid"
   pg=$(cat "$(jd "$r")/pgid")
@@ -442,8 +442,8 @@ $k lost - - open"
   wait_until 5 eval '! tmx list-sessions' || bad "tmux server still up"
   out=$(ag - status "$r" "$d")
   expect_eq "status after kill-server" "$out" "P-AGENT/1 OK
-$r lost - - closed
-$d done 0 $(cat "$(jd "$d")/ended_at") closed"
+$r lost - - closed $(cat "$(jd "$r")/started_at")
+$d done 0 $(cat "$(jd "$d")/ended_at") closed $(cat "$(jd "$d")/started_at")"
   wait_until 5 eval "! pgrp_alive $pg" ||
     bad "the job survived kill-server:" "$(ps -e -o pid,pgid,stat,args | awk -v g="$pg" '$2 == g')"
   [ ! -e "$(jd "$r")/exitcode" ] || bad "a lost job has an exitcode"
@@ -573,7 +573,7 @@ t_close() {
   has_session "$r" || bad "close killed a running job's session"
   out=$(ag - status "$r")
   expect_eq "status after close of a running job" "$out" "P-AGENT/1 OK
-$r running - - open"
+$r running - - open $(cat "$(jd "$r")/started_at")"
   out=$(ag - close "$(new_id)")
   expect_eq "close of an unknown job" "$out" "P-AGENT/1 OK"
   out=$(ag - attach "$d" 2>&1)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using P.Core;
@@ -20,16 +19,11 @@ internal sealed class AgentApi(AgentClient client)
             .FirstOrDefault();
     }
 
-    /// <summary>Starts the job in its tmux session; returns its start time on the worker's clock.</summary>
-    public async Task<DateTimeOffset> StartAsync(Job job, CancellationToken ct)
+    public Task StartAsync(Job job, CancellationToken ct)
     {
         var display = CommandText.Display(job.Command);
         var label = $"{job.SessionName} {job.Worker} {CommandText.Truncate(display, 40)}";
-        var reply = await client.CallAsync("start", [Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command], ct);
-        var words = reply.Split(' ', '\n');
-        return words is ["started", _, var epoch, ..] && long.TryParse(epoch, CultureInfo.InvariantCulture, out var seconds)
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : job.StartedAt;
+        return client.CallAsync("start", [Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command], ct);
     }
 
     public async Task<IReadOnlyList<AgentJobState>> StatusAsync(IEnumerable<Guid> ids, CancellationToken ct) =>

@@ -266,7 +266,8 @@ cmd_run() {
   exit 0
 }
 
-# status <uuid>...: one line per job: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed>
+# status <uuid>...: one line per job:
+#   <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->
 # state: running, done, stopped, lost (no exit code, no live job), gone (unknown here).
 cmd_status() {
   ok
@@ -285,19 +286,21 @@ $s 0
 $s 1
 "*) _sess=open ;;
     esac
+    _st=-
+    [ -f "$jd/started_at" ] && read -r _st <"$jd/started_at"
     if [ ! -d "$jd" ]; then
-      printf '%s gone - - closed\n' "$id"
+      printf '%s gone - - closed -\n' "$id"
     elif [ -f "$jd/exitcode" ]; then
       read -r _rc <"$jd/exitcode"
       _end=-
       [ -f "$jd/ended_at" ] && read -r _end <"$jd/ended_at"
       _state='done'
       [ -f "$jd/stopped" ] && _state=stopped
-      printf '%s %s %s %s %s\n' "$id" "$_state" "$_rc" "$_end" "$_sess"
+      printf '%s %s %s %s %s %s\n' "$id" "$_state" "$_rc" "$_end" "$_sess" "$_st"
     elif [ "$_dead" = 0 ]; then
-      printf '%s running - - %s\n' "$id" "$_sess"
+      printf '%s running - - %s %s\n' "$id" "$_sess" "$_st"
     else
-      printf '%s lost - - %s\n' "$id" "$_sess"
+      printf '%s lost - - %s %s\n' "$id" "$_sess" "$_st"
     fi
   done
 }

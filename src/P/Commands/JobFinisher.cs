@@ -59,7 +59,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             Status = status,
             ExitCode = state.ExitCode,
-            EndedAt = status == JobStatus.Running ? null : state.EndedAt ?? DateTimeOffset.UtcNow,
+            EndedAt = status == JobStatus.Running ? null : job.StartedAt + (state.RunTime ?? (DateTimeOffset.UtcNow - job.StartedAt)),
         };
         store.Save(updated);
         return updated;

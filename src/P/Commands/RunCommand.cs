@@ -64,8 +64,7 @@ internal static class RunCommand
                 var basis = await agent.PrepareAsync(job.Id, context.Cwd, ct);
                 await new Syncer(new ProcessRunner(context), context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
             }
-            // Durations are measured on the worker's clock, where the job ends.
-            job = job with { StartedAt = await agent.StartAsync(job, ct) };
+            await agent.StartAsync(job, ct);
         }
         catch
         {

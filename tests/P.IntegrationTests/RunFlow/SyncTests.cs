@@ -84,14 +84,17 @@ public sealed class SyncTests(SshdFixture sshd, ITestOutputHelper output)
         Write(src, "big.bin", new string('x', 1 << 20));
 
         (await world.P(src, "--", "true")).AssertExit(0);
+        var first = world.SingleJob().GetProperty("id").GetString()!;
         Write(src, "changed.txt", "new");
-        (await world.P(src, "--", "true")).AssertExit(0);
+        world.Environment["P_DEBUG"] = "1";
+        var second = await world.P(src, "--", "true");
 
-        var jobs = world.Jobs().OrderBy(j => j.GetProperty("started_at").GetDateTimeOffset()).ToList();
-        var second = worker.WorkDir(jobs[1]);
-        Assert.Equal(1 << 20, new FileInfo(Path.Combine(second, "big.bin")).Length);
-        Assert.True(File.Exists(Path.Combine(second, "changed.txt")));
-        Assert.False(File.Exists(Path.Combine(worker.WorkDir(jobs[0]), "changed.txt")), "jobs keep separate work dirs");
+        second.AssertExit(0);
+        Assert.Contains($"--copy-dest=../{first}", second.Stderr, StringComparison.Ordinal);
+        var secondDir = worker.WorkDir(world.Jobs().Single(j => j.GetProperty("id").GetString() != first));
+        Assert.Equal(1 << 20, new FileInfo(Path.Combine(secondDir, "big.bin")).Length);
+        Assert.True(File.Exists(Path.Combine(secondDir, "changed.txt")));
+        Assert.False(File.Exists(worker.PathInHome($".p/workdirs/{first}/changed.txt")), "jobs keep separate work dirs");
     }
 
     private static void Write(string dir, string relative, string content)

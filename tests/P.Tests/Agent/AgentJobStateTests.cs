@@ -10,25 +10,26 @@ public sealed class AgentJobStateTests
     [Fact]
     public void A_running_job_has_no_exit_code_and_no_end()
     {
-        var state = Assert.Single(AgentJobState.ParseAll($"{A} running - - open\n"));
+        var state = Assert.Single(AgentJobState.ParseAll($"{A} running - - open 1699999999\n"));
 
-        Assert.Equal(new AgentJobState(A, "running", null, null, true), state);
+        Assert.Equal(new AgentJobState(A, "running", null, null, true, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
         Assert.False(state.Finished);
     }
 
     [Fact]
     public void A_finished_job_has_its_exit_code_and_end_time()
     {
-        var state = Assert.Single(AgentJobState.ParseAll($"{A} done 3 1700000000 closed\n"));
+        var state = Assert.Single(AgentJobState.ParseAll($"{A} done 3 1700000000 closed 1699999999\n"));
 
-        Assert.Equal(new AgentJobState(A, "done", 3, DateTimeOffset.FromUnixTimeSeconds(1700000000), false), state);
+        Assert.Equal(new AgentJobState(A, "done", 3, DateTimeOffset.FromUnixTimeSeconds(1700000000), false, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
+        Assert.Equal(TimeSpan.FromSeconds(1), state.RunTime);
         Assert.True(state.Finished);
     }
 
     [Fact]
     public void One_line_per_job_in_order()
     {
-        var states = AgentJobState.ParseAll($"{A} stopped 143 1700000001 open\n{B} gone - - closed\n");
+        var states = AgentJobState.ParseAll($"{A} stopped 143 1700000001 open 1699999999\n{B} gone - - closed -\n");
 
         Assert.Equal([A, B], states.Select(s => s.Id));
         Assert.Equal(["stopped", "gone"], states.Select(s => s.State));
@@ -48,7 +49,8 @@ public sealed class AgentJobStateTests
     [Theory]
     [InlineData("not-a-uuid running - - open")]
     [InlineData("11111111-2222-3333-4444-555555555555 running - -")]
-    [InlineData("11111111-2222-3333-4444-555555555555 running - - open extra")]
+    [InlineData("11111111-2222-3333-4444-555555555555 running - - open 1 extra")]
+    [InlineData("11111111-2222-3333-4444-555555555555 running - - open")]
     [InlineData("P-AGENT/1 ERR bad job id")]
     public void A_line_of_another_shape_is_a_format_error(string line)
     {
