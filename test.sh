@@ -33,7 +33,7 @@ dotnet test tests/P.IntegrationTests --no-build --nologo
 
 step "NativeAOT smoke test"
 smoke=$(mktemp -d /tmp/p-smoke.XXXXXX)
-trap 'HOME=$smoke TMUX_TMPDIR=$smoke tmux -L p kill-server 2>/dev/null; rm -rf "$smoke"' EXIT
+trap 'HOME=$smoke TMUX_TMPDIR=$smoke tmux -L p kill-server 2>/dev/null || true; rm -rf "$smoke"' EXIT
 ./install.sh "$smoke/bin" >/dev/null
 (
   export HOME=$smoke TMUX_TMPDIR=$smoke XDG_CONFIG_HOME=$smoke/config XDG_DATA_HOME=$smoke/data
