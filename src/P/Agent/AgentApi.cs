@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using P.Core;
@@ -34,8 +35,39 @@ internal sealed class AgentApi(AgentClient client)
 
     public Task CloseAsync(Guid id, CancellationToken ct) => client.CallAsync("close", [Id(id)], ct);
 
-    public Task FollowLogAsync(Guid id, Stream sink, CancellationToken ct) =>
-        client.StreamAsync("logs", [Id(id), "follow"], sink, ct);
+    public Task CopyLogAsync(Guid id, bool follow, Stream sink, CancellationToken ct) =>
+        client.StreamAsync("logs", follow ? [Id(id), "follow"] : [Id(id)], sink, ct);
+
+    /// <summary>Stops the job's process tree; returns the last signal sent (null: it had finished) and its state.</summary>
+    public async Task<(string? Signal, AgentJobState State)> StopAsync(Guid id, TimeSpan grace, CancellationToken ct)
+    {
+        var lines = (await client.CallAsync("stop", [Id(id), ((int)grace.TotalSeconds).ToString(CultureInfo.InvariantCulture)], ct))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var signal = lines[0].StartsWith("signal ", StringComparison.Ordinal) ? lines[0][7..] : null;
+        return (signal, AgentJobState.ParseAll(lines[^1]).Single());
+    }
+
+    /// <summary>Deletes the jobs' directories on the worker; returns the ids it could not remove.</summary>
+    public async Task<IReadOnlyList<Guid>> RemoveAsync(IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        var payload = await client.CallAsync("rm", [.. ids.Select(Id)], ct);
+        return [.. payload.Split('\n').Where(l => l.StartsWith("kept ", StringComparison.Ordinal)).Select(l => Guid.Parse(l[5..]))];
+    }
+
+    /// <summary>Resolves a path inside the job's work dir (symlinks followed); the agent refuses escapes.</summary>
+    public async Task<string> ResolvePathAsync(Guid id, string path, CancellationToken ct)
+    {
+        var payload = await client.CallAsync("path", [Id(id), path], ct);
+        return payload.StartsWith("path ", StringComparison.Ordinal) ? payload[5..].TrimEnd('\n') : throw new FormatException(payload);
+    }
+
+    /// <summary>The agent's version and which prerequisites the worker lacks.</summary>
+    public async Task<(string Version, IReadOnlyList<string> Missing)> CheckAsync(CancellationToken ct)
+    {
+        var lines = (await client.CallAsync("check", [], ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var version = lines.FirstOrDefault(l => l.StartsWith("version ", StringComparison.Ordinal))?[8..] ?? "?";
+        return (version, [.. lines.Where(l => l.EndsWith(" missing", StringComparison.Ordinal)).Select(l => l.Split(' ')[0])]);
+    }
 
     public static IReadOnlyList<string> AttachArgv(Guid id) => AgentClient.TerminalArgv("attach", Id(id));
 

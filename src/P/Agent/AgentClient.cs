@@ -56,24 +56,33 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
 
     /// <summary>
     /// Runs a verb whose payload is a byte stream (a log), copied to sink as it
-    /// arrives. Call it after a <see cref="CallAsync"/> in the same command, which
-    /// has made sure the agent is current.
+    /// arrives. The frame comes first, so a stale agent is replaced before any
+    /// byte of payload was passed on.
     /// </summary>
     public async Task StreamAsync(string verb, IReadOnlyList<string> args, Stream sink, CancellationToken ct)
     {
-        var framed = new FrameSplitter(sink);
-        var result = await transport.StreamAsync(Argv(verb, args), framed, ct);
-        if (framed.Frame is null || !framed.Frame.StartsWith(FramePrefix, StringComparison.Ordinal))
+        for (var attempt = 0; ; attempt++)
         {
-            throw Failure(result);
-        }
-        var word = framed.Frame[FramePrefix.Length..];
-        if (word.StartsWith("ERR ", StringComparison.Ordinal))
-        {
-            throw new UserError($"worker '{workerName}': {word[4..]}");
-        }
-        if (word != "OK")
-        {
+            var framed = new FrameSplitter(sink);
+            var result = await transport.StreamAsync(Argv(verb, args), framed, ct);
+            if (framed.Frame is null || !framed.Frame.StartsWith(FramePrefix, StringComparison.Ordinal))
+            {
+                throw Failure(result);
+            }
+            var word = framed.Frame[FramePrefix.Length..];
+            if (word == "OK")
+            {
+                return;
+            }
+            if ((word == "MISSING" || word.StartsWith("STALE", StringComparison.Ordinal)) && attempt == 0)
+            {
+                await InstallAsync(ct);
+                continue;
+            }
+            if (word.StartsWith("ERR ", StringComparison.Ordinal))
+            {
+                throw new UserError($"worker '{workerName}': {word[4..]}");
+            }
             throw Failure(result);
         }
     }

@@ -271,6 +271,10 @@ cmd_run() {
 # state: running, done, stopped, lost (no exit code, no live job), gone (unknown here).
 cmd_status() {
   ok
+  status_lines "$@"
+}
+
+status_lines() {
   _panes=$(tm list-panes -a -F '#{session_name} #{pane_dead}' 2>/dev/null)
   for _id in "$@"; do
     job_dirs "$_id"
@@ -358,6 +362,96 @@ cmd_attach() {
   exec tmux -L p -u attach-session -t "=$s"
 }
 
+# Whether a live process is in process group $1. kill -0 would also count
+# zombies, which an init that does not reap (containers) keeps forever.
+group_alive() {
+  _want=$1
+  for _p in /proc/[0-9]*; do
+    { read -r _l <"$_p/stat"; } 2>/dev/null || continue
+    _l=${_l##*) }
+    # shellcheck disable=SC2086 # splitting stat's fields is the point
+    set -- $_l
+    [ "$1" != Z ] && [ "$3" = "$_want" ] && return 0
+  done
+  return 1
+}
+
+# stop <uuid> <grace-seconds>: SIGINT, then SIGTERM, then SIGKILL to the job's
+# process group, each given the grace period. Prints "finished" (nothing to
+# do) or "signal <the last one sent>", then the job's status line.
+cmd_stop() {
+  job_dirs "$1"
+  _grace=${2:-5}
+  case $_grace in '' | *[!0-9]*) die "bad grace period: $_grace" ;; esac
+  [ -d "$jd" ] || die "job $id is not on this worker"
+  ok
+  if [ -f "$jd/exitcode" ]; then
+    printf 'finished\n'
+    status_lines "$id"
+    return 0
+  fi
+  _pg=''
+  [ -f "$jd/pgid" ] && read -r _pg <"$jd/pgid"
+  put "$jd/stopped" "$(now)"
+  _by=none
+  if [ -n "$_pg" ]; then
+    for _sig in INT TERM KILL; do
+      group_alive "$_pg" || break
+      kill -"$_sig" -"$_pg" 2>/dev/null
+      _by=$_sig
+      _t=0
+      while [ "$_t" -lt $((_grace * 10)) ] && group_alive "$_pg"; do
+        sleep 0.1 2>/dev/null || sleep 1
+        _t=$((_t + 1))
+      done
+    done
+  fi
+  # The wrapper writes exitcode once the job's output is flushed.
+  _t=0
+  while [ ! -f "$jd/exitcode" ] && [ "$_t" -lt 50 ] && tm has-session -t "=$s" 2>/dev/null; do
+    sleep 0.1 2>/dev/null || sleep 1
+    _t=$((_t + 1))
+  done
+  printf 'signal %s\n' "$_by"
+  status_lines "$id"
+}
+
+# rm <uuid>...: ends each job's session and deletes its directories.
+cmd_rm() {
+  for _id in "$@"; do valid_id "$_id"; done
+  ok
+  for _id in "$@"; do
+    job_dirs "$_id"
+    tm kill-session -t "=$s" 2>/dev/null
+    # Build tools leave read-only trees (Go's module cache); make them writable first.
+    rm -rf "$jd" "$wd" 2>/dev/null || { chmod -R u+w "$jd" "$wd" 2>/dev/null; rm -rf "$jd" "$wd"; }
+    if [ -e "$jd" ] || [ -e "$wd" ]; then
+      printf 'kept %s\n' "$id"
+    else
+      printf 'removed %s\n' "$id"
+    fi
+  done
+}
+
+# path <uuid> <path>: where <path> really is inside the job's work dir
+# (relative, symlinks resolved), refused if it leads outside.
+cmd_path() {
+  job_dirs "$1"
+  [ -d "$wd" ] || die "job $id has no work dir on this worker"
+  _base=$(cd "$wd" && pwd -P) || die "cannot enter the work dir of job $id"
+  case $2 in
+    /*) _t=$2 ;;
+    *) _t="$_base/$2" ;;
+  esac
+  [ -e "$_t" ] || [ -L "$_t" ] || die "no such file or directory in the job's work dir: $2"
+  _real=$(realpath "$_t" 2>/dev/null || readlink -f "$_t" 2>/dev/null) || die "cannot resolve $2"
+  case $_real in
+    "$_base") ok; printf 'path .\n' ;;
+    "$_base"/*) ok; printf 'path %s\n' "${_real#"$_base"/}" ;;
+    *) die "refused: $2 leads outside the job's work dir" ;;
+  esac
+}
+
 # elapsed <uuid>: H:MM:SS for status bars of tmux < 3.2.
 cmd_elapsed() {
   job_dirs "$1"
@@ -389,6 +483,9 @@ main() {
     close) cmd_close "$1" ;;
     attach) cmd_attach "$1" ;;
     elapsed) cmd_elapsed "$1" ;;
+    stop) [ $# -ge 1 ] || die "usage: stop <uuid> [grace]"; cmd_stop "$@" ;;
+    rm) cmd_rm "$@" ;;
+    path) [ $# -eq 2 ] || die "usage: path <uuid> <path>"; cmd_path "$@" ;;
     *) die "unknown verb: $verb (the client and agent disagree; upgrade p)" ;;
   esac
 }

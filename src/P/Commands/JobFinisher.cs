@@ -32,7 +32,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     {
         var stdout = Console.OpenStandardOutput();
         var filter = new LogSentinel(stdout, job.Id);
-        await agent.FollowLogAsync(job.Id, filter, ct);
+        await agent.CopyLogAsync(job.Id, follow: true, filter, ct);
         filter.Complete();
         var state = await agent.StatusAsync(job.Id, ct);
         if (!state.Finished)

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
+using P.Transport;
 
 namespace P.Commands;
 
@@ -9,21 +11,50 @@ internal static class WorkerLsCommand
 {
     public static Command Create(PContext context)
     {
-        var command = new Command("ls", "List registered workers");
-        command.SetAction(parse =>
+        var check = new Option<bool>("--check", "-c") { Description = "Also probe every worker over SSH (in parallel)" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds a probe may take", DefaultValueFactory = _ => 5 };
+        var command = new Command("ls", "List registered workers\n\nExamples:\n  p worker ls\n  p worker ls --check") { check, timeout };
+        command.SetAction(async (parse, ct) =>
         {
-            var config = new ConfigStore(Paths.From(context).ConfigFile).Load();
+            var paths = Paths.From(context);
+            var config = new ConfigStore(paths.ConfigFile).Load();
             if (config.Workers.Count == 0)
             {
                 context.Err.WriteLine("p: no worker registered: run `p worker register user@host` (or `p worker register local`).");
                 return ExitCodes.Ok;
             }
-            var rows = config.Workers
-                .Select(w => new[] { w.Name, w.Connection.Text, w.Name == config.DefaultWorker ? "*" : "" })
-                .Prepend(["NAME", "CONNECTION", "DEFAULT"]);
-            Table.Write(context.Out, rows);
+            string[] header = ["NAME", "CONNECTION", "DEFAULT"];
+            var rows = config.Workers.Select(w => new[] { w.Name, w.Connection.Text, w.Name == config.DefaultWorker ? "*" : "" }).ToList();
+            if (parse.GetValue(check))
+            {
+                var limit = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout)));
+                var probes = await Task.WhenAll(config.Workers.Select(w => ProbeAsync(w, paths, context, limit, ct)));
+                header = [.. header, "STATUS", "AGENT", "MISSING"];
+                rows = [.. rows.Zip(probes, (row, probe) => (string[])[.. row, .. probe])];
+            }
+            Table.Write(context.Out, rows.Prepend(header));
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static async Task<string[]> ProbeAsync(Worker worker, Paths paths, PContext context, TimeSpan limit, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(limit);
+        var agent = new AgentApi(new AgentClient(TransportFactory.For(worker, paths, context), AgentScript.Embedded(), worker.Name));
+        try
+        {
+            var (version, missing) = await agent.CheckAsync(deadline.Token);
+            return ["reachable", version, missing.Count == 0 ? "-" : string.Join(",", missing)];
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return [$"unreachable (no answer in {limit.TotalSeconds:0}s)", "-", "-"];
+        }
+        catch (UserError e)
+        {
+            return [e.ExitCode == ExitCodes.Unreachable ? "unreachable" : "error: " + e.Message, "-", "-"];
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace P.Sync;
 /// Shows rsync's --info=progress2 on one terminal line, but only once the sync
 /// has taken more than a moment: quick syncs stay silent.
 /// </summary>
-internal sealed class SyncProgress(TextWriter terminal)
+internal sealed class SyncProgress(TextWriter terminal, string what)
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(400);
     private readonly Stopwatch clock = Stopwatch.StartNew();
@@ -53,7 +53,7 @@ internal sealed class SyncProgress(TextWriter terminal)
             return;
         }
         shown = true;
-        terminal.Write($"\r\u001b[Ksyncing {progress}");
+        terminal.Write($"\r\u001b[K{what} {progress}");
         terminal.Flush();
     }
 }

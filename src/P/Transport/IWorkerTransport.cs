@@ -16,11 +16,11 @@ internal interface IWorkerTransport
     Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct);
 
     /// <summary>How rsync names a path relative to the worker's home.</summary>
-    RsyncTarget RsyncTarget(string pathUnderHome);
+    RsyncEndpoint RsyncPath(string pathUnderHome);
 }
 
 /// <summary>Exit code, stdout (empty when streamed) and stderr of a call.</summary>
 internal sealed record RemoteResult(int ExitCode, byte[] Stdout, string Stderr, bool Unreachable);
 
 /// <summary>The destination argument and the extra options and environment rsync needs.</summary>
-internal sealed record RsyncTarget(string Destination, IReadOnlyList<string> Options, IReadOnlyDictionary<string, string> Environment);
+internal sealed record RsyncEndpoint(string Location, IReadOnlyList<string> Options, IReadOnlyDictionary<string, string> Environment);

@@ -16,6 +16,7 @@ internal sealed class LocalTransport(ProcessRunner runner, string home) : IWorke
         info.RedirectStandardError = true;
         info.RedirectStandardInput = true;
         using var process = runner.Start(info);
+        using var kill = ct.Register(() => process.Kill(entireProcessTree: true));
         process.StandardInput.Close();
         var readErr = process.StandardError.ReadToEndAsync(ct);
         var buffer = new byte[64 * 1024];
@@ -37,6 +38,6 @@ internal sealed class LocalTransport(ProcessRunner runner, string home) : IWorke
         return process.ExitCode;
     }
 
-    public RsyncTarget RsyncTarget(string pathUnderHome) =>
+    public RsyncEndpoint RsyncPath(string pathUnderHome) =>
         new(Path.Combine(home, pathUnderHome), [], new Dictionary<string, string>());
 }

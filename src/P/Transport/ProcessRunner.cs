@@ -60,6 +60,7 @@ internal sealed class ProcessRunner(PContext context)
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         using var process = Start(info);
+        using var kill = ct.Register(() => process.Kill(entireProcessTree: true));
         var stdout = new MemoryStream();
         var readOut = process.StandardOutput.BaseStream.CopyToAsync(stdout, ct);
         var readErr = process.StandardError.ReadToEndAsync(ct);

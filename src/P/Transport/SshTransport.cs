@@ -24,12 +24,12 @@ internal sealed class SshTransport(Connection connection, Paths paths, ProcessRu
     public Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct) =>
         runner.RunInteractiveAsync(ssh.Build(RemoteBootstrap.TerminalCommand(argv), terminal: true, batch: false), ct);
 
-    public RsyncTarget RsyncTarget(string pathUnderHome)
+    public RsyncEndpoint RsyncPath(string pathUnderHome)
     {
         // rsync runs `<rsh> p rsync --server ...`; our _rsh passes that argv
         // through the same bootstrap as every other call.
         var self = pBinary.Contains('\'', StringComparison.Ordinal) ? $"\"{pBinary}\"" : $"'{pBinary}'";
-        return new RsyncTarget(
+        return new RsyncEndpoint(
             "p:" + pathUnderHome,
             ["-s", "-e", $"{self} _rsh"],
             new Dictionary<string, string> { ["P_RSH_CONNECTION"] = connection.Text });
@@ -42,6 +42,8 @@ internal sealed class SshTransport(Connection connection, Paths paths, ProcessRu
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         using var process = runner.Start(info);
+        // A timeout or Ctrl+C must not leave ssh running on its own.
+        using var kill = ct.Register(() => process.Kill(entireProcessTree: true));
         var readErr = process.StandardError.ReadToEndAsync(ct);
         var copy = NoiseFilter.CopyAfterMarkerAsync(process.StandardOutput.BaseStream, sink, ct, flushEachChunk);
         await ProcessRunner.WriteAndCloseAsync(process.StandardInput.BaseStream, [.. RemoteBootstrap.Header(argv), .. stdin ?? []], ct);

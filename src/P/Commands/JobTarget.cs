@@ -1,0 +1,24 @@
+using P.Agent;
+using P.Cli;
+using P.Core;
+using P.Store;
+using P.Transport;
+
+namespace P.Commands;
+
+/// <summary>A job named on the command line, with everything needed to talk to its worker.</summary>
+internal sealed record JobTarget(Job Job, Worker Worker, IWorkerTransport Transport, AgentApi Agent, JobStore Store, PContext Context)
+{
+    public static JobTarget Resolve(PContext context, string id)
+    {
+        var paths = Paths.From(context);
+        var store = new JobStore(paths.JobsDir);
+        var job = JobLookup.Find(store, id);
+        var worker = new ConfigStore(paths.ConfigFile).Load().Find(job.Worker)
+            ?? throw new UserError($"job {job.ShortId} ran on worker '{job.Worker}', which is no longer registered: register it again, or `p rm {job.ShortId}`.");
+        var transport = TransportFactory.For(worker, paths, context);
+        return new JobTarget(job, worker, transport, new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name)), store, context);
+    }
+
+    public JobFinisher Finisher => new(Agent, Transport, Store, Context);
+}
