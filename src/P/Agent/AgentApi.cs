@@ -38,6 +38,10 @@ internal sealed class AgentApi(AgentClient client)
     public Task CopyLogAsync(Guid id, bool follow, Stream sink, CancellationToken ct) =>
         client.StreamAsync("logs", follow ? [Id(id), "follow"] : [Id(id)], sink, ct);
 
+    /// <summary>Streams the agent's notifications for these jobs (lines: "job &lt;status line&gt;", "hb &lt;epoch&gt;").</summary>
+    public Task EventsAsync(IEnumerable<Guid> ids, Stream sink, CancellationToken ct) =>
+        client.StreamAsync("events", [.. ids.Select(Id)], sink, ct);
+
     /// <summary>Stops the job's process tree; returns the last signal sent (null: it had finished) and its state.</summary>
     public async Task<(string? Signal, AgentJobState State)> StopAsync(Guid id, TimeSpan grace, CancellationToken ct)
     {

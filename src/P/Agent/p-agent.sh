@@ -268,7 +268,8 @@ cmd_run() {
 
 # status <uuid>...: one line per job:
 #   <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->
-# state: running, done, stopped, lost (no exit code, no live job), gone (unknown here).
+# state: running, done, stopped, lost (no exit code, no live job), gone (unknown
+# here), unstarted (prepared, never started: the client was interrupted).
 cmd_status() {
   ok
   status_lines "$@"
@@ -301,6 +302,8 @@ $s 1
       _state='done'
       [ -f "$jd/stopped" ] && _state=stopped
       printf '%s %s %s %s %s %s\n' "$id" "$_state" "$_rc" "$_end" "$_sess" "$_st"
+    elif [ ! -f "$jd/tmux_session" ]; then
+      printf '%s unstarted - - %s %s\n' "$id" "$_sess" "$_st"
     elif [ "$_dead" = 0 ]; then
       printf '%s running - - %s %s\n' "$id" "$_sess" "$_st"
     else
@@ -452,6 +455,39 @@ cmd_path() {
   esac
 }
 
+# events <uuid>...: the client's notification stream. Prints a status line
+# ("job <line>") for each job as soon as it is no longer running, at once for
+# those that ended while the client was away, and "hb <epoch>" every few
+# seconds: the write fails once the client is gone, which ends this loop
+# (sshd does not signal a command without a pty). Ends when all are reported.
+cmd_events() {
+  for _id in "$@"; do valid_id "$_id"; done
+  ok
+  _left=" $* "
+  _tick=0
+  while :; do
+    case $_left in *[0-9a-f]*) ;; *) return 0 ;; esac
+    _report=''
+    for _id in $_left; do
+      if [ -f "$J/$_id/exitcode" ] || [ ! -d "$J/$_id" ]; then
+        _report="$_report $_id"
+      elif [ $((_tick % 4)) = 0 ]; then
+        # Lost jobs (no exit code, no live pane) cost a tmux call: check less often.
+        case $(status_lines "$_id") in *" running "*) ;; *) _report="$_report $_id" ;; esac
+      fi
+    done
+    for _id in $_report; do
+      printf 'job %s\n' "$(status_lines "$_id")" || exit 0
+      _left=$(printf '%s' "$_left" | sed "s/ $_id / /")
+    done
+    if [ $((_tick % 10)) = 0 ]; then
+      printf 'hb %s\n' "$(now)" || exit 0
+    fi
+    _tick=$((_tick + 1))
+    sleep 0.5 2>/dev/null || sleep 1
+  done
+}
+
 # elapsed <uuid>: H:MM:SS for status bars of tmux < 3.2.
 cmd_elapsed() {
   job_dirs "$1"
@@ -485,6 +521,7 @@ main() {
     elapsed) cmd_elapsed "$1" ;;
     stop) [ $# -ge 1 ] || die "usage: stop <uuid> [grace]"; cmd_stop "$@" ;;
     rm) cmd_rm "$@" ;;
+    events) cmd_events "$@" ;;
     path) [ $# -eq 2 ] || die "usage: path <uuid> <path>"; cmd_path "$@" ;;
     *) die "unknown verb: $verb (the client and agent disagree; upgrade p)" ;;
   esac

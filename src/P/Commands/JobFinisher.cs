@@ -3,6 +3,7 @@ using P.Cli;
 using P.Core;
 using P.Store;
 using P.Transport;
+using P.Watch;
 
 namespace P.Commands;
 
@@ -15,8 +16,22 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     /// <summary>Attaches the user's terminal; returns the job's exit code, or 0 after a detach.</summary>
     public async Task<int> AttachAsync(Job job, CancellationToken ct)
     {
-        await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
-        var state = await agent.StatusAsync(job.Id, ct);
+        var code = await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
+        AgentJobState state;
+        try
+        {
+            state = await agent.StatusAsync(job.Id, ct);
+        }
+        catch (UserError e) when (e.ExitCode == ExitCodes.Unreachable)
+        {
+            return ConnectionLost(job);
+        }
+        if (!state.Finished && code != 0 && state.State == "running")
+        {
+            // tmux attach ends with 0 on a detach or a closed session; anything
+            // else while the job still runs is the link breaking under us.
+            return ConnectionLost(job);
+        }
         if (!state.Finished)
         {
             context.Err.WriteLine($"p: detached from job {job.ShortId} on {job.Worker}; it keeps running.");
@@ -25,6 +40,14 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
             return ExitCodes.Ok;
         }
         return Report(Record(job, state));
+    }
+
+    private int ConnectionLost(Job job)
+    {
+        context.Err.WriteLine($"p: lost the connection to {job.Worker}; job {job.ShortId} keeps running there.");
+        context.Err.WriteLine($"   p attach {job.ShortId}    re-attach once the worker is reachable");
+        WatcherLauncher.Start(context, Paths.From(context), job.Worker);
+        return ExitCodes.ConnectionLost;
     }
 
     /// <summary>Copies the job's output to stdout as it is produced; returns the job's exit code.</summary>
@@ -46,24 +69,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         return Report(Record(job, state));
     }
 
-    public Job Record(Job job, AgentJobState state)
-    {
-        var status = state.State switch
-        {
-            "done" => JobStatus.Done,
-            "stopped" => JobStatus.Stopped,
-            "lost" or "gone" => JobStatus.Lost,
-            _ => JobStatus.Running,
-        };
-        var updated = job with
-        {
-            Status = status,
-            ExitCode = state.ExitCode,
-            EndedAt = status == JobStatus.Running ? null : job.StartedAt + (state.RunTime ?? (DateTimeOffset.UtcNow - job.StartedAt)),
-        };
-        store.Save(updated);
-        return updated;
-    }
+    public Job Record(Job job, AgentJobState state) => JobRecorder.Apply(store, job, state);
 
     private int Report(Job job)
     {

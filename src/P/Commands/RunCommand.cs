@@ -5,6 +5,7 @@ using P.Core;
 using P.Store;
 using P.Sync;
 using P.Transport;
+using P.Watch;
 
 namespace P.Commands;
 
@@ -55,6 +56,7 @@ internal static class RunCommand
             Status = JobStatus.Starting,
             StartedAt = DateTimeOffset.UtcNow,
             Synced = sync,
+            StarterPid = Environment.ProcessId,
         };
         store.Save(job);
         try
@@ -64,16 +66,36 @@ internal static class RunCommand
                 var basis = await agent.PrepareAsync(job.Id, context.Cwd, ct);
                 await new Syncer(new ProcessRunner(context), context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
             }
-            await agent.StartAsync(job, ct);
         }
-        catch
+        catch (Exception e) when (e is UserError or OperationCanceledException)
         {
             // It never ran: a record would only show a phantom job.
             store.Delete(job.Id);
+            await CleanUpAsync(agent, job, sync);
             throw;
         }
-        job = job with { Status = JobStatus.Running };
+        try
+        {
+            await agent.StartAsync(job, ct);
+        }
+        catch (UserError e) when (e.ExitCode == ExitCodes.Error)
+        {
+            // The agent refused (e.g. no tmux there): nothing runs.
+            store.Delete(job.Id);
+            await CleanUpAsync(agent, job, sync);
+            throw;
+        }
+        catch (Exception e) when (e is UserError or OperationCanceledException)
+        {
+            // The start may have reached the worker with only the reply lost:
+            // the record stays `starting`, with no starter, and the watcher asks the worker.
+            store.Save(job with { StarterPid = null });
+            WatcherLauncher.Start(context, paths, worker.Name);
+            throw;
+        }
+        job = job with { Status = JobStatus.Running, StarterPid = null };
         store.Save(job);
+        WatcherLauncher.Start(context, paths, worker.Name);
 
         if (detach)
         {
@@ -84,5 +106,22 @@ internal static class RunCommand
         return context.Interactive
             ? await finisher.AttachAsync(job, ct)
             : await finisher.StreamAsync(job, ct);
+    }
+
+    /// <summary>Best effort: a half-synced work dir is no use to anyone.</summary>
+    private static async Task CleanUpAsync(AgentApi agent, Job job, bool synced)
+    {
+        if (!synced)
+        {
+            return;
+        }
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await agent.RemoveAsync([job.Id], limit.Token);
+        }
+        catch (Exception e) when (e is UserError or OperationCanceledException)
+        {
+        }
     }
 }

@@ -15,6 +15,9 @@ internal sealed record Job
     public DateTimeOffset? EndedAt { get; init; }
     public bool Synced { get; init; }
 
+    /// <summary>While starting: the p process doing it. A dead one means the start was interrupted.</summary>
+    public int? StarterPid { get; init; }
+
     [JsonIgnore]
     public string ShortId => Id.ToString("N")[..8];
 

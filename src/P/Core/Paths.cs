@@ -8,6 +8,9 @@ internal sealed record Paths(string Home, string ConfigDir, string DataDir)
     public string ConfigFile => Path.Combine(ConfigDir, "config.yaml");
     public string JobsDir => Path.Combine(DataDir, "jobs");
 
+    /// <summary>Locks and heartbeats of the background watchers, one per worker.</summary>
+    public string WatchDir => Path.Combine(DataDir, "watch");
+
     /// <summary>
     /// ssh's ControlPath is limited to about 90 bytes after expansion, so the
     /// sockets live in a short path under the home directory, not in TMPDIR.

@@ -1,0 +1,45 @@
+using P.Agent;
+using P.Core;
+
+namespace P.Store;
+
+/// <summary>
+/// Turns what a worker says of a job into its record. Several p processes may
+/// learn the same outcome (the attached client, the watcher, a refresh): the
+/// record is re-read first, and a removed or already final record is left alone.
+/// </summary>
+internal static class JobRecorder
+{
+    public static Job Apply(JobStore store, Job job, AgentJobState state)
+    {
+        var current = store.Find(job.Id);
+        if (current is null)
+        {
+            return job;
+        }
+        if (current.Status is JobStatus.Done or JobStatus.Stopped or JobStatus.Lost)
+        {
+            return current;
+        }
+        var status = state.State switch
+        {
+            "done" => JobStatus.Done,
+            "stopped" => JobStatus.Stopped,
+            "lost" or "gone" or "unstarted" => JobStatus.Lost,
+            _ => JobStatus.Running,
+        };
+        if (current.Status == JobStatus.Starting && status == JobStatus.Running)
+        {
+            return current;
+        }
+        var updated = current with
+        {
+            Status = status,
+            ExitCode = state.ExitCode,
+            EndedAt = status == JobStatus.Running ? null : current.StartedAt + (state.RunTime ?? (DateTimeOffset.UtcNow - current.StartedAt)),
+            StarterPid = null,
+        };
+        store.Save(updated);
+        return updated;
+    }
+}

@@ -1,0 +1,138 @@
+using P.Agent;
+using P.Cli;
+using P.Core;
+using P.Store;
+using P.Transport;
+
+namespace P.Watch;
+
+/// <summary>
+/// `p _watch &lt;worker&gt;`: holds one agent event stream open while the worker
+/// has jobs the client believes running, and records each outcome as it comes.
+/// Exits when nothing is left to watch. See docs/architecture.md.
+/// </summary>
+internal sealed class Watcher(PContext context, Paths paths, Worker worker)
+{
+    // A heartbeat comes every 5 s; silence this long means the link is gone.
+    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
+
+    private readonly JobStore store = new(paths.JobsDir);
+    private readonly WatcherLock gate = new(paths, worker.Name);
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var held = gate.TryAcquire();
+        if (held is null)
+        {
+            return ExitCodes.Ok; // another watcher has this worker
+        }
+        var transport = TransportFactory.For(worker, paths, context);
+        var agent = new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name));
+        DateTime? failingSince = null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var jobs = Watchlist.For(store, worker.Name);
+                if (jobs.Count == 0)
+                {
+                    // Let go first, then look once more: a p that started a job
+                    // while we held the lock relies on us seeing it.
+                    gate.Flatline();
+                    held.Dispose();
+                    if (Watchlist.For(store, worker.Name).Count == 0 || (held = gate.TryAcquire()) is null)
+                    {
+                        return ExitCodes.Ok;
+                    }
+                    continue;
+                }
+                try
+                {
+                    await WatchAsync(agent, jobs, ct);
+                    failingSince = null;
+                }
+                catch (Exception e) when (e is UserError or TimeoutException && !ct.IsCancellationRequested)
+                {
+                    gate.Flatline();
+                    failingSince ??= DateTime.UtcNow;
+                    if (DateTime.UtcNow - failingSince > GiveUpAfter)
+                    {
+                        return ExitCodes.Unreachable; // `p ls` shows `unknown` and starts another
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                }
+            }
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            held?.Dispose();
+        }
+    }
+
+    /// <summary>One event stream for these jobs; returns when all are reported or the list changed.</summary>
+    private async Task WatchAsync(AgentApi agent, IReadOnlyList<Job> jobs, CancellationToken ct)
+    {
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var byId = jobs.ToDictionary(j => j.Id);
+        var unstarted = new List<Guid>();
+        var lastHeard = DateTime.UtcNow;
+        var changed = false;
+        var silent = false;
+        var sink = new LineSink(line =>
+        {
+            lastHeard = DateTime.UtcNow;
+            gate.Beat();
+            if (line.StartsWith("job ", StringComparison.Ordinal)
+                && AgentJobState.ParseAll(line[4..]) is [var state]
+                && byId.TryGetValue(state.Id, out var job))
+            {
+                JobRecorder.Apply(store, job, state);
+                if (job.Status == JobStatus.Starting && state.State is "unstarted" or "gone")
+                {
+                    unstarted.Add(job.Id);
+                }
+            }
+        });
+        var monitor = Task.Run(async () =>
+        {
+            while (!round.IsCancellationRequested)
+            {
+                await Task.Delay(Rescan, round.Token);
+                if (DateTime.UtcNow - lastHeard > Silence)
+                {
+                    silent = true;
+                    round.Cancel();
+                }
+                else if (Watchlist.For(store, worker.Name).Any(j => !byId.ContainsKey(j.Id)))
+                {
+                    changed = true;
+                    round.Cancel();
+                }
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await agent.EventsAsync(byId.Keys, sink, round.Token);
+        }
+        catch (OperationCanceledException) when (changed || silent)
+        {
+        }
+        finally
+        {
+            await round.CancelAsync();
+            await monitor.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        if (silent)
+        {
+            throw new TimeoutException($"no word from worker '{worker.Name}' in {Silence.TotalSeconds:0} s");
+        }
+        if (unstarted.Count > 0)
+        {
+            // Half-synced work dirs of starts that never finished.
+            await agent.RemoveAsync(unstarted, ct);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using P.Cli;
+using P.Core;
+using P.Transport;
+
+namespace P.Watch;
+
+/// <summary>
+/// Starts `p _watch &lt;worker&gt;` in the background, detached from this
+/// command and its terminal (own session, stdio on /dev/null), so it outlives
+/// the command that started it and no Ctrl+C or hangup reaches it.
+/// </summary>
+internal static class WatcherLauncher
+{
+    private const string Detach =
+        "if command -v setsid >/dev/null 2>&1; then setsid \"$0\" _watch \"$1\" </dev/null >/dev/null 2>&1 & " +
+        "else \"$0\" _watch \"$1\" </dev/null >/dev/null 2>&1 & fi";
+
+    public static void Start(PContext context, Paths paths, string worker)
+    {
+        new WatcherLock(paths, worker).Beat();
+        var runner = new ProcessRunner(context);
+        var info = runner.StartInfo(["/bin/sh", "-c", Detach, Environment.ProcessPath ?? "p", worker]);
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var shell = runner.Start(info);
+        shell.StandardInput.Close();
+        shell.WaitForExit();
+    }
+}

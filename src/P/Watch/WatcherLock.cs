@@ -1,0 +1,69 @@
+using P.Core;
+
+namespace P.Watch;
+
+/// <summary>
+/// At most one watcher per worker: an exclusive lock on a file (flock, which
+/// .NET takes for FileShare.None), released by the kernel if the watcher dies.
+/// A heartbeat file's age tells whether the watcher still hears its worker.
+/// </summary>
+internal sealed class WatcherLock(Paths paths, string worker)
+{
+    // The agent sends a heartbeat every 5 s; three missed mean the link is down.
+    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(16);
+
+    // Time a just-launched watcher gets to take the lock.
+    private static readonly TimeSpan Starting = TimeSpan.FromSeconds(3);
+
+    private string LockFile => Path.Combine(paths.WatchDir, worker + ".lock");
+
+    private string AliveFile => Path.Combine(paths.WatchDir, worker + ".alive");
+
+    public FileStream? TryAcquire()
+    {
+        Directory.CreateDirectory(paths.WatchDir);
+        try
+        {
+            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether a watcher hears the worker: the heartbeat is fresh and the lock
+    /// is held, or a watcher was launched a moment ago and is still starting.
+    /// </summary>
+    public bool IsHealthy()
+    {
+        if (!File.Exists(AliveFile))
+        {
+            return false;
+        }
+        var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(AliveFile);
+        if (age >= Stale)
+        {
+            return false;
+        }
+        if (age < Starting)
+        {
+            return true;
+        }
+        using var probe = TryAcquire();
+        return probe is null;
+    }
+
+    public void Beat()
+    {
+        Directory.CreateDirectory(paths.WatchDir);
+        if (!File.Exists(AliveFile))
+        {
+            File.WriteAllText(AliveFile, "");
+        }
+        File.SetLastWriteTimeUtc(AliveFile, DateTime.UtcNow);
+    }
+
+    public void Flatline() => File.Delete(AliveFile);
+}
