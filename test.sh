@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-for tool in dotnet sshd rsync tmux shellcheck busybox dash fish tcsh git; do
+for tool in dotnet sshd rsync tmux shellcheck busybox dash fish tcsh zsh git; do
   path=$tool
   [ "$tool" = sshd ] && path=/usr/sbin/sshd
   command -v "$path" >/dev/null || {
-    echo "test.sh: $tool is missing: run .ci/run as root, or apt-get install openssh-server rsync tmux shellcheck busybox dash fish tcsh git" >&2
+    echo "test.sh: $tool is missing: run .ci/run as root, or apt-get install openssh-server rsync tmux shellcheck busybox dash fish tcsh zsh git" >&2
     exit 1
   }
 done

@@ -36,6 +36,10 @@ internal static class App
             {
                 return await RshCommand.RunAsync(context, rsh, cancel.Token);
             }
+            if (args is [WatchCommand.Name, .. var watch])
+            {
+                return await WatchCommand.RunAsync(context, watch, cancel.Token);
+            }
             var split = Array.IndexOf(args, "--");
             var head = split < 0 ? args : args[..split];
             var command = split < 0 ? null : args[(split + 1)..];
@@ -76,6 +80,14 @@ internal static class App
         var root = new RootCommand(Description);
         RunCommand.Configure(root, context, command);
         root.Subcommands.Add(WorkerCommand.Create(context));
+        root.Subcommands.Add(LsCommand.Create(context));
+        root.Subcommands.Add(AttachCommand.Create(context));
+        root.Subcommands.Add(LogsCommand.Create(context));
+        root.Subcommands.Add(StopCommand.Create(context));
+        root.Subcommands.Add(PullCommand.Create(context));
+        root.Subcommands.Add(RmCommand.Create(context));
+        root.Subcommands.Add(CompletionCommand.Create(context));
+        root.Subcommands.Add(CompleteCommand.Create(context));
         return root;
     }
 }

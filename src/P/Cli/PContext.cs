@@ -20,7 +20,16 @@ internal sealed record PContext(
         !Console.IsInputRedirected,
         !Console.IsOutputRedirected,
         !Console.IsErrorRedirected,
-        Environment.GetEnvironmentVariable);
+        Environment.GetEnvironmentVariable)
+    {
+        Self = Environment.ProcessPath,
+    };
+
+    /// <summary>
+    /// The p executable, for the background processes p starts of itself
+    /// (rsync's remote shell, the watcher). Null in-process (tests): none start.
+    /// </summary>
+    public string? Self { get; init; }
 
     public bool Interactive => StdinIsTerminal && StdoutIsTerminal;
 

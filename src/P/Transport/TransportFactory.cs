@@ -10,6 +10,6 @@ internal static class TransportFactory
         var runner = new ProcessRunner(context);
         return worker.Connection.IsLocal
             ? new LocalTransport(runner, paths.Home)
-            : new SshTransport(worker.Connection, paths, runner, context, Environment.ProcessPath ?? "p");
+            : new SshTransport(worker.Connection, paths, runner, context, context.Self ?? "p");
     }
 }

@@ -17,9 +17,13 @@ internal static class WatcherLauncher
 
     public static void Start(PContext context, Paths paths, string worker)
     {
-        new WatcherLock(paths, worker).Beat();
+        if (context.Self is null)
+        {
+            return;
+        }
+        new WatcherLock(paths, worker).Launched();
         var runner = new ProcessRunner(context);
-        var info = runner.StartInfo(["/bin/sh", "-c", Detach, Environment.ProcessPath ?? "p", worker]);
+        var info = runner.StartInfo(["/bin/sh", "-c", Detach, context.Self, worker]);
         info.RedirectStandardInput = true;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;

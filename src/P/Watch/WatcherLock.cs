@@ -19,6 +19,8 @@ internal sealed class WatcherLock(Paths paths, string worker)
 
     private string AliveFile => Path.Combine(paths.WatchDir, worker + ".alive");
 
+    private string LaunchedFile => Path.Combine(paths.WatchDir, worker + ".launched");
+
     public FileStream? TryAcquire()
     {
         Directory.CreateDirectory(paths.WatchDir);
@@ -38,32 +40,34 @@ internal sealed class WatcherLock(Paths paths, string worker)
     /// </summary>
     public bool IsHealthy()
     {
-        if (!File.Exists(AliveFile))
-        {
-            return false;
-        }
-        var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(AliveFile);
-        if (age >= Stale)
-        {
-            return false;
-        }
-        if (age < Starting)
+        if (Age(LaunchedFile) < Starting)
         {
             return true;
+        }
+        if (Age(AliveFile) >= Stale)
+        {
+            return false;
         }
         using var probe = TryAcquire();
         return probe is null;
     }
 
-    public void Beat()
-    {
-        Directory.CreateDirectory(paths.WatchDir);
-        if (!File.Exists(AliveFile))
-        {
-            File.WriteAllText(AliveFile, "");
-        }
-        File.SetLastWriteTimeUtc(AliveFile, DateTime.UtcNow);
-    }
+    public void Launched() => Touch(LaunchedFile);
+
+    public void Beat() => Touch(AliveFile);
 
     public void Flatline() => File.Delete(AliveFile);
+
+    private void Touch(string path)
+    {
+        Directory.CreateDirectory(paths.WatchDir);
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, "");
+        }
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+    }
+
+    private static TimeSpan Age(string path) =>
+        File.Exists(path) ? DateTime.UtcNow - File.GetLastWriteTimeUtc(path) : TimeSpan.MaxValue;
 }

@@ -6,9 +6,10 @@ namespace P.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A real terminal for one command: a tmux server of its own (socket in a
-/// short private directory, no config files) with one 120x40 pane. Keys go in
-/// with send-keys, the screen comes out with capture-pane, and the pane stays
-/// after the command exits so its exit status can be read.
+/// short private directory, no config files) with one pane, 120x40 unless
+/// the test asks for another size. Keys go in with send-keys, the screen
+/// comes out with capture-pane, and the pane stays after the command exits
+/// so its exit status can be read.
 /// </summary>
 public sealed class TerminalDriver : IDisposable
 {
@@ -22,13 +23,15 @@ public sealed class TerminalDriver : IDisposable
     private readonly string _dir;
     private readonly bool _ownsDir;
     private readonly Dictionary<string, string> _environment;
+    private readonly int _width;
     private bool _disposed;
 
-    private TerminalDriver(string dir, bool ownsDir, Dictionary<string, string> environment)
+    private TerminalDriver(string dir, bool ownsDir, Dictionary<string, string> environment, int width)
     {
         _dir = dir;
         _ownsDir = ownsDir;
         _environment = environment;
+        _width = width;
     }
 
     /// <summary>The tmux server's socket, for poking at the terminal with tmux -S.</summary>
@@ -44,12 +47,14 @@ public sealed class TerminalDriver : IDisposable
         string cwd,
         string fileName,
         IEnumerable<string> args,
-        string? dir = null)
+        string? dir = null,
+        int width = Width,
+        int height = Height)
     {
         // The server inherits the environment of the tmux client that starts
         // it, so every tmux call gets the test's environment, not the runner's.
         var env = environment.ToDictionary(StringComparer.Ordinal);
-        var driver = new TerminalDriver(dir ?? ShortTempDir.Create(), ownsDir: dir is null, env);
+        var driver = new TerminalDriver(dir ?? ShortTempDir.Create(), ownsDir: dir is null, env, width);
         try
         {
             var launcher = Path.Combine(driver._dir, "launch.sh");
@@ -59,7 +64,7 @@ public sealed class TerminalDriver : IDisposable
                 "start-server", ";",
                 "set-option", "-g", "remain-on-exit", "on", ";",
                 "set-option", "-g", "status", "off", ";",
-                "new-session", "-d", "-x", $"{Width}", "-y", $"{Height}", "-s", Target, "-c", cwd, "/bin/sh", launcher);
+                "new-session", "-d", "-x", $"{width}", "-y", $"{height}", "-s", Target, "-c", cwd, "/bin/sh", launcher);
             return driver;
         }
         catch
@@ -226,6 +231,6 @@ public sealed class TerminalDriver : IDisposable
     private static string Tidy(string capture) =>
         string.Join('\n', capture.Split('\n').Select(line => line.TrimEnd())).TrimEnd('\n');
 
-    private static string Frame(string screen) =>
-        $"+{new string('-', Width)}+\n{screen}\n+{new string('-', Width)}+";
+    private string Frame(string screen) =>
+        $"+{new string('-', _width)}+\n{screen}\n+{new string('-', _width)}+";
 }

@@ -133,15 +133,23 @@ public sealed class TestWorld : IDisposable
     }
 
     /// <summary>Runs a command in a real terminal (a private tmux server) with this world's environment.</summary>
-    public TerminalDriver StartTerminal(string cwd, string fileName, params string[] args)
+    public TerminalDriver StartTerminal(string cwd, string fileName, params string[] args) =>
+        StartTerminal(TerminalDriver.Width, TerminalDriver.Height, cwd, fileName, args);
+
+    /// <summary>The same in a terminal of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public TerminalDriver StartTerminal(int width, int height, string cwd, string fileName, params string[] args)
     {
-        var terminal = TerminalDriver.Start(_environment, cwd, fileName, args, CreateDir(Root, $"term{_terminals.Count + 1}"));
+        var terminal = TerminalDriver.Start(_environment, cwd, fileName, args, CreateDir(Root, $"term{_terminals.Count + 1}"), width, height);
         _terminals.Add(terminal);
         return terminal;
     }
 
     /// <summary>Runs p in a real terminal, for attach, Ctrl-C and detach tests.</summary>
     public TerminalDriver StartP(string cwd, params string[] args) => StartTerminal(cwd, PBinary ?? PCli.BinaryPath, args);
+
+    /// <summary>Runs p in a real terminal of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public TerminalDriver StartP(int width, int height, string cwd, params string[] args) =>
+        StartTerminal(width, height, cwd, PBinary ?? PCli.BinaryPath, args);
 
     public void Dispose()
     {

@@ -39,14 +39,18 @@ internal sealed class StreamingProcess : IDisposable
         }
     }
 
-    public static StreamingProcess Start(TestWorld world, params string[] args)
+    public int Pid => process.Id;
+
+    public static StreamingProcess Start(TestWorld world, params string[] args) => StartIn(world, world.ClientHome, args);
+
+    public static StreamingProcess StartIn(TestWorld world, string cwd, params string[] args)
     {
         var info = new ProcessStartInfo(world.PBinary ?? PCli.BinaryPath)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = world.ClientHome,
+            WorkingDirectory = cwd,
         };
         foreach (var arg in args)
         {
@@ -72,6 +76,9 @@ internal sealed class StreamingProcess : IDisposable
         await reader;
         return process.ExitCode;
     }
+
+    /// <summary>SIGKILL to p alone, as when it is killed from outside: its children live on.</summary>
+    public void Kill() => process.Kill(entireProcessTree: false);
 
     public void Dispose()
     {
