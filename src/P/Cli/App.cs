@@ -45,7 +45,7 @@ internal static class App
             var command = split < 0 ? null : args[(split + 1)..];
 
             var parse = Build(context, command).Parse(head);
-            if (parse.Errors.Count > 0)
+            if (parse.Errors.Count > 0 && parse.Action is not ShortListingHelp)
             {
                 context.Err.WriteLine($"p: {parse.Errors[0].Message} See `p --help`.");
                 return ExitCodes.Usage;
@@ -78,6 +78,7 @@ internal static class App
     private static RootCommand Build(PContext context, IReadOnlyList<string>? command)
     {
         var root = new RootCommand(Description);
+        ShortListingHelp.Install(root);
         RunCommand.Configure(root, context, command);
         root.Subcommands.Add(WorkerCommand.Create(context));
         root.Subcommands.Add(LsCommand.Create(context));

@@ -17,7 +17,7 @@ internal static class RunCommand
     {
         var noSync = new Option<bool>("--no-sync", "-n") { Description = "Do not sync the current directory (the job gets an empty work dir)" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Start the job, print its id, do not attach" };
-        var worker = new Argument<string?>("worker") { Description = "Worker to run on (default: the default worker)", Arity = ArgumentArity.ZeroOrOne };
+        var worker = new Argument<string?>("worker") { Description = "Worker to run on (default: the default worker)", Arity = ArgumentArity.ZeroOrOne, Hidden = true };
         root.Options.Add(noSync);
         root.Options.Add(detach);
         root.Arguments.Add(worker);

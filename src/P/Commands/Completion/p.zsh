@@ -9,7 +9,7 @@
 
 # Registered worker names.
 _p_workers() {
-  local -a names
+  local -a names expl
   names=(${(f)"$(_call_program workers $_p_cmd __complete workers 2\>/dev/null)"})
   _wanted workers expl 'worker' compadd -a names
 }
