@@ -402,10 +402,10 @@ cmd_stop() {
       group_alive "$_pg" || break
       kill -"$_sig" -"$_pg" 2>/dev/null
       _by=$_sig
-      _t=0
-      while [ "$_t" -lt $((_grace * 10)) ] && group_alive "$_pg"; do
+      # A deadline on the clock: scanning /proc takes time of its own.
+      _until=$(($(now) + _grace))
+      while group_alive "$_pg" && [ "$(now)" -lt "$_until" ]; do
         sleep 0.1 2>/dev/null || sleep 1
-        _t=$((_t + 1))
       done
     done
   fi
