@@ -78,9 +78,9 @@ internal static class RunCommand
         {
             await agent.StartAsync(job, ct);
         }
-        catch (UserError e) when (e.ExitCode == ExitCodes.Error)
+        catch (UserError e) when (e.ExitCode is ExitCodes.Error or ExitCodes.Unreachable)
         {
-            // The agent refused (e.g. no tmux there): nothing runs.
+            // The agent refused (e.g. no tmux there), or was never reached: nothing runs.
             store.Delete(job.Id);
             await CleanUpAsync(agent, job, sync);
             throw;
