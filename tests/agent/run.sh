@@ -134,6 +134,14 @@ ag() {
     SHELL=/bin/sh LANG=C.UTF-8 "${SHX[@]}" "$A" "$@" </dev/null
 }
 
+# agt SECONDS ARGS...: ag with a time limit (exit status 124 when it ran out).
+agt() {
+  local secs=$1
+  shift
+  timeout -k 2 "$secs" env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" USER=root LOGNAME=root \
+    SHELL=/bin/sh LANG=C.UTF-8 "${SHX[@]}" "$A" "$@" </dev/null
+}
+
 jd() { printf '%s' "$H/.p/jobs/$1"; }
 wd() { printf '%s' "$H/.p/workdirs/$1"; }
 sess() { printf 'p-%s' "${1:0:8}"; }
@@ -615,6 +623,320 @@ t_status_bar() {
   expect_eq "elapsed verb" "$out" "$(hms $((en - st)))"
 }
 
+# The processes of process group $1, for failure messages.
+pgrp_ps() { ps -e -o pid,pgid,stat,args | awk -v g="$1" '$2 == g'; }
+
+# job_at ID PREFIX: waits until the job's process group runs a command line
+# starting with PREFIX, i.e. the job got past its own setup.
+job_at() {
+  local pg
+  wait_until 5 test -s "$(jd "$1")/pgid" || bad "job $1 never wrote pgid"
+  pg=$(cat "$(jd "$1")/pgid")
+  wait_until 5 pgrep -g "$pg" -f "^$2" || bad "job $1 never ran '$2':" "$(pgrp_ps "$pg")"
+}
+
+# A job's started_at and ended_at files.
+st_of() { cat "$(jd "$1")/started_at"; }
+en_of() { cat "$(jd "$1")/ended_at"; }
+
+t_stop_escalates() {
+  local id s pg out rc t0 ms banner
+  id=$(new_id)
+  s=$(sess "$id")
+  start "$id" sh -c 'sleep 300 & trap "" INT; sleep 301'
+  job_at "$id" 'sleep 301'
+  pg=$(cat "$(jd "$id")/pgid")
+  out=$(ag - stop "$id" x)
+  rc=$?
+  expect_eq "stop with a bad grace" "$out" "P-AGENT/1 ERR bad grace period: x"
+  [ "$rc" = 1 ] || bad "stop with a bad grace: exit status $rc"
+  [ ! -e "$(jd "$id")/stopped" ] || bad "a refused stop wrote the stopped file"
+  pgrp_alive "$pg" || bad "a refused stop killed the job"
+  t0=$(date +%s%N)
+  out=$(ag - stop "$id" 1) || bad "stop: exit status $?" "$out"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ -f "$(jd "$id")/exitcode" ] || bad "stop returned before the job ended:" "$out"
+  expect_eq "stop reply (INT ignored)" "$out" "P-AGENT/1 OK
+signal TERM
+$id stopped 143 $(en_of "$id") open $(st_of "$id")"
+  ! pgrp_alive "$pg" || bad "processes of the job survived its stop:" "$(pgrp_ps "$pg")"
+  [ -f "$(jd "$id")/stopped" ] || bad "no stopped file"
+  [ "$ms" -lt 4000 ] || bad "stop with a grace of 1 s took $ms ms"
+  banner='--- Job done [exit 143]. Press any key to detach. ---'
+  wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -qF -- "$banner"' ||
+    bad "no done screen:" "$(tmx capture-pane -p -t "$s")"
+  wait_until 3 eval '[[ $(status_left "$s") == *"[stopped 143]"* ]]' ||
+    bad "status bar after stop:" "$(status_left "$s")"
+}
+
+t_stop_int() {
+  local id pg out
+  id=$(new_id)
+  start "$id" 'sleep 300'
+  job_at "$id" 'sleep 300'
+  pg=$(cat "$(jd "$id")/pgid")
+  out=$(ag - stop "$id" 5) || bad "stop: exit status $?" "$out"
+  expect_eq "stop reply (dies of INT)" "$out" "P-AGENT/1 OK
+signal INT
+$id stopped 130 $(en_of "$id") open $(st_of "$id")"
+  ! pgrp_alive "$pg" || bad "processes of the job survived its stop:" "$(pgrp_ps "$pg")"
+  # a finished job: nothing to signal
+  local d rc
+  d=$(new_id)
+  start "$d" 'exit 3'
+  wait_done "$d"
+  out=$(ag - stop "$d" 1) || bad "stop of a finished job: exit status $?" "$out"
+  expect_eq "stop of a finished job" "$out" "P-AGENT/1 OK
+finished
+$d done 3 $(en_of "$d") open $(st_of "$d")"
+  [ ! -e "$(jd "$d")/stopped" ] || bad "stop of a finished job wrote the stopped file"
+  out=$(ag - stop "$id" 1)
+  expect_eq "stop of a stopped job" "$out" "P-AGENT/1 OK
+finished
+$id stopped 130 $(en_of "$id") open $(st_of "$id")"
+  local u
+  u=$(new_id)
+  out=$(ag - stop "$u" 1)
+  rc=$?
+  expect_eq "stop of an unknown job" "$out" "P-AGENT/1 ERR job $u is not on this worker"
+  [ "$rc" = 1 ] || bad "stop of an unknown job: exit status $rc"
+  [ ! -e "$(jd "$u")" ] || bad "stop of an unknown job created its dir"
+  out=$(ag - stop)
+  case $out in "P-AGENT/1 ERR usage: stop"*) ;; *) bad "stop without an id:" "$out" ;; esac
+}
+
+# As a user that write bits apply to (root ignores them).
+ag_nobody() {
+  setpriv --reuid=65534 --regid=65534 --clear-groups \
+    env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" LANG=C.UTF-8 "${SHX[@]}" "$A" "$@" </dev/null
+}
+
+t_rm() {
+  local d r n pg out x
+  d=$(new_id) r=$(new_id) n=$(new_id)
+  ag - prepare "$d" 0123abcd >/dev/null
+  start "$d" true
+  start "$r" 'sleep 300'
+  wait_done "$d"
+  job_at "$r" 'sleep 300'
+  pg=$(cat "$(jd "$r")/pgid")
+  (cd "$(wd "$r")" && mkdir -p d/sub && touch d/sub/f && chmod -R a-w d) || bad "setup of a read-only tree failed"
+  out=$(ag - rm "$d" "../$r")
+  expect_eq "rm with a bad id" "$out" "P-AGENT/1 ERR bad job id: ../$r"
+  for x in "$(jd "$d")" "$(wd "$d")" "$(jd "$r")" "$(wd "$r")"; do
+    [ -d "$x" ] || bad "rm with a bad id removed $x"
+  done
+  has_session "$r" || bad "rm with a bad id killed a session"
+  out=$(ag - rm "$d" "$r") || bad "rm: exit status $?" "$out"
+  expect_eq "rm reply" "$out" "P-AGENT/1 OK
+removed $d
+removed $r"
+  for x in "$(jd "$d")" "$(wd "$d")" "$(jd "$r")" "$(wd "$r")"; do
+    [ ! -e "$x" ] || bad "rm left $x:" "$(ls -lR "$x")"
+  done
+  ! has_session "$d" || bad "rm left the finished job's session"
+  ! has_session "$r" || bad "rm left the running job's session"
+  wait_until 5 eval "! pgrp_alive $pg" || bad "the removed job's processes survived:" "$(pgrp_ps "$pg")"
+  # the removed job is no longer the basis of the next sync
+  out=$(ag - prepare "$n" 0123abcd)
+  expect_eq "prepare after the basis was removed" "$out" "P-AGENT/1 OK"
+  out=$(ag - rm "$(new_id)")
+  case $out in "P-AGENT/1 OK"$'\n'"removed "*) ;; *) bad "rm of an unknown job:" "$out" ;; esac
+  out=$(ag - rm)
+  expect_eq "rm with no ids" "$out" "P-AGENT/1 OK"
+}
+
+t_rm_readonly() {
+  local c k out
+  c=$(new_id) k=$(new_id)
+  ag - prepare "$c" 0123abcd >/dev/null
+  ag - prepare "$k" 0123abcd >/dev/null
+  (cd "$(wd "$c")" && mkdir -p d/sub && touch d/sub/f && chmod -R a-w d) || bad "setup failed"
+  chmod 711 "$T"
+  chown -R 65534:65534 "$H"
+  # a tree another user owns: the agent cannot delete it and says so
+  mkdir -p "$(wd "$k")/theirs" && touch "$(wd "$k")/theirs/f" || bad "setup failed"
+  ! setpriv --reuid=65534 --regid=65534 --clear-groups test -w "$(wd "$c")/d/sub" ||
+    bad "setup: the read-only dir is writable to the test user"
+  out=$(ag_nobody - rm "$c" "$k") || bad "rm: exit status $?" "$out"
+  expect_eq "rm reply (read-only tree, foreign tree)" "$out" "P-AGENT/1 OK
+removed $c
+kept $k"
+  [ ! -e "$(wd "$c")" ] || bad "the read-only tree survived:" "$(ls -lR "$(wd "$c")")"
+  [ ! -e "$(jd "$c")" ] || bad "the job dir survived"
+  [ -e "$(wd "$k")/theirs/f" ] || bad "a foreign file was removed?"
+}
+
+t_path() {
+  local id w out rc u
+  id=$(new_id)
+  ag - prepare "$id" 0123abcd >/dev/null
+  w=$(wd "$id")
+  mkdir -p "$w/sub" "$w-x" && echo x >"$w/sub/file" || bad "setup failed"
+  ln -s /etc "$w/out"
+  ln -s sub/file "$w/link"
+  ln -s ../link "$w/sub/uplink"
+  expect_eq "path sub/file" "$(ag - path "$id" sub/file)" "P-AGENT/1 OK"$'\n'"path sub/file"
+  expect_eq "path ." "$(ag - path "$id" .)" "P-AGENT/1 OK"$'\n'"path ."
+  expect_eq "path sub/.." "$(ag - path "$id" sub/..)" "P-AGENT/1 OK"$'\n'"path ."
+  expect_eq "path sub/" "$(ag - path "$id" sub/)" "P-AGENT/1 OK"$'\n'"path sub"
+  expect_eq "absolute path inside" "$(ag - path "$id" "$w/sub/file")" "P-AGENT/1 OK"$'\n'"path sub/file"
+  expect_eq "symlink inside" "$(ag - path "$id" link)" "P-AGENT/1 OK"$'\n'"path sub/file"
+  expect_eq "symlink chain inside" "$(ag - path "$id" sub/uplink)" "P-AGENT/1 OK"$'\n'"path sub/file"
+  out=$(ag - path "$id" ../x)
+  rc=$?
+  expect_eq "missing ../x" "$out" "P-AGENT/1 ERR no such file or directory in the job's work dir: ../x"
+  [ "$rc" = 1 ] || bad "path ../x: exit status $rc"
+  out=$(ag - path "$id" out/passwd)
+  expect_eq "through a symlink to /etc" "$out" "P-AGENT/1 ERR refused: out/passwd leads outside the job's work dir"
+  out=$(ag - path "$id" out)
+  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "a symlink to /etc itself:" "$out" ;; esac
+  out=$(ag - path "$id" /etc/passwd)
+  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "an absolute path outside:" "$out" ;; esac
+  out=$(ag - path "$id" "../$id-x")
+  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "a sibling dir whose name extends the work dir's:" "$out" ;; esac
+  u=$(new_id)
+  out=$(ag - path "$u" x)
+  expect_eq "path of a missing job" "$out" "P-AGENT/1 ERR job $u has no work dir on this worker"
+  out=$(ag - path "$id")
+  case $out in "P-AGENT/1 ERR usage: path"*) ;; *) bad "path without a path:" "$out" ;; esac
+}
+
+# check_events FILE LINE...: FILE is the frame line, then the LINEs in this
+# order, with "hb <epoch>" lines anywhere after the frame (at least one).
+check_events() {
+  local f=$1 got want l hbs=0 now
+  shift
+  now=$(date +%s)
+  got=$(grep -v '^hb ' "$f")
+  want="P-AGENT/1 OK"
+  for l in "$@"; do want="$want"$'\n'"$l"; done
+  expect_eq "events stream (without hb lines) in $f" "$got" "$want"
+  [ "$(head -n 1 "$f")" = "P-AGENT/1 OK" ] || bad "first line of $f is not the frame:" "$(cat "$f")"
+  while read -r l; do
+    case $l in
+      hb\ *)
+        [[ $l =~ ^hb\ ([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -le "$now" ] &&
+          [ "${BASH_REMATCH[1]}" -ge $((now - 30)) ] || bad "bad heartbeat line: $l"
+        hbs=$((hbs + 1))
+        ;;
+    esac
+  done <"$f"
+  [ "$hbs" -gt 0 ] || bad "no heartbeat in $f:" "$(cat "$f")"
+}
+
+t_events() {
+  local r d u g pid rc t0 ms
+  r=$(new_id) d=$(new_id) u=$(new_id) g=$(new_id)
+  start "$d" 'exit 2'
+  start "$r" "while [ ! -e $T/go ]; do sleep 0.05; done"
+  ag - prepare "$u" 0123abcd >/dev/null
+  wait_done "$d"
+  wait_until 5 test -s "$(jd "$r")/pgid" || bad "running job never wrote pgid"
+  t0=$(date +%s%N)
+  agt 20 - events "$r" "$d" "$u" "$g" >"$T/ev" &
+  pid=$!
+  wait_until 2 grep -q '^hb ' "$T/ev" || bad "no heartbeat within 2 s:" "$(cat "$T/ev")"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$ms" -lt 1500 ] || bad "the first report took $ms ms"
+  # the finished, unstarted and unknown ones at once; not the running one
+  check_events "$T/ev" "job $d done 2 $(en_of "$d") open $(st_of "$d")" \
+    "job $u unstarted - - closed -" "job $g gone - - closed -"
+  touch "$T/go"
+  t0=$(date +%s%N)
+  wait "$pid"
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$rc" = 0 ] || bad "events did not exit by itself (exit status $rc):" "$(cat "$T/ev")"
+  [ "$ms" -lt 3000 ] || bad "events took $ms ms to report the last job"
+  check_events "$T/ev" "job $d done 2 $(en_of "$d") open $(st_of "$d")" \
+    "job $u unstarted - - closed -" "job $g gone - - closed -" \
+    "job $r done 0 $(en_of "$r") open $(st_of "$r")"
+  # only unknown ids: reported at once
+  t0=$(date +%s%N)
+  agt 10 - events "$g" >"$T/ev2"
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$rc" = 0 ] || bad "events of an unknown job: exit status $rc"
+  [ "$ms" -lt 2000 ] || bad "events of an unknown job took $ms ms"
+  check_events "$T/ev2" "job $g gone - - closed -"
+  # no ids: nothing to wait for
+  t0=$(date +%s%N)
+  expect_eq "events with no ids" "$(agt 10 - events)" "P-AGENT/1 OK"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$ms" -lt 1000 ] || bad "events with no ids took $ms ms"
+  expect_eq "events with a bad id" "$(agt 10 - events "$g" "../$r")" "P-AGENT/1 ERR bad job id: ../$r"
+}
+
+t_events_lost() {
+  local k pid rc t0 ms
+  k=$(new_id)
+  start "$k" 'sleep 300'
+  job_at "$k" 'sleep 300'
+  agt 20 - events "$k" >"$T/ev" &
+  pid=$!
+  wait_until 3 grep -q '^hb ' "$T/ev" || bad "no heartbeat:" "$(cat "$T/ev")"
+  ! grep -q '^job ' "$T/ev" || bad "a running job was reported:" "$(cat "$T/ev")"
+  tmx kill-server
+  t0=$(date +%s%N)
+  wait "$pid"
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  [ "$rc" = 0 ] || bad "events did not exit by itself (exit status $rc):" "$(cat "$T/ev")"
+  [ "$ms" -lt 5000 ] || bad "a lost job took $ms ms to report"
+  check_events "$T/ev" "job $k lost - - closed $(st_of "$k")"
+}
+
+# events_to_head SIGNAL-OPTION ID FILE: the stream, read by `head -n 2`.
+events_to_head() {
+  env -i "$1" HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" LANG=C.UTF-8 "${SHX[@]}" "$A" - events "$2" </dev/null |
+    head -n 2 >"$3"
+}
+
+t_events_reader_gone() {
+  local a b x pids
+  a=$(new_id) b=$(new_id)
+  start "$a" 'sleep 300'
+  start "$b" 'sleep 300'
+  job_at "$a" 'sleep 300'
+  job_at "$b" 'sleep 300'
+  # the heartbeat's write kills the agent (SIGPIPE), or fails where SIGPIPE is ignored
+  events_to_head --default-signal=PIPE "$a" "$T/ev.a" &
+  events_to_head --ignore-signal=PIPE "$b" "$T/ev.b" &
+  for x in a b; do
+    wait_until 5 eval '[ "$(wc -l <"$T/ev.$x")" = 2 ]' || bad "events $x: no two lines:" "$(cat "$T/ev.$x")"
+    check_events "$T/ev.$x"
+  done
+  for x in "$a" "$b"; do
+    pgrep -f "events $x" >/dev/null || bad "no agent process found for events $x"
+  done
+  for x in "$a" "$b"; do
+    if ! wait_until 12 eval '! pgrep -f "events $x"'; then
+      pids=$(pgrep -f "events $x")
+      # shellcheck disable=SC2086 # a list of pids
+      kill $pids 2>/dev/null
+      bad "events $x still runs with its reader gone:" "$(ps -o pid,stat,args -p "${pids//$'\n'/,}")"
+    fi
+  done
+  wait
+}
+
+t_status_fields() {
+  local r u out
+  r=$(new_id) u=$(new_id)
+  ag - prepare "$u" 0123abcd >/dev/null
+  out=$(ag - status "$u")
+  expect_eq "status of a prepared, unstarted job" "$out" "P-AGENT/1 OK
+$u unstarted - - closed -"
+  ag - prepare "$r" 0123abcd >/dev/null
+  start "$r" 'sleep 300'
+  out=$(ag - status "$r" | awk 'NR == 2 { print $6 }')
+  expect_eq "6th field (started_at) of a running job" "$out" "$(st_of "$r")"
+  [[ $out =~ ^[0-9]+$ ]] || bad "started_at is not a number: $out"
+  out=$(ag - status "$u" "$r" | awk '{ print NF }' | tr '\n' ' ')
+  expect_eq "fields per line" "$out" "2 6 6 "
+}
+
 t_shellcheck() {
   local out
   out=$(shellcheck -s sh "$AGENT_SRC" 2>&1) || bad "$out"
@@ -643,6 +965,15 @@ TESTS=(
   "Ctrl-C / SIGINT reach the job only: its exit code, the done screen|t_ctrl_c"
   "close: kills a finished job's session, not a running one|t_close"
   "status bar: label, state and elapsed time|t_status_bar"
+  "stop: SIGINT ignored, SIGTERM after the grace: exit 143, stopped|t_stop_escalates"
+  "stop: a job that dies of SIGINT; finished and unknown jobs|t_stop_int"
+  "rm: finished and running jobs, their dirs, sessions and processes|t_rm"
+  "rm: read-only trees go; what cannot go is reported kept|t_rm_readonly"
+  "path: relative answers inside the work dir; outside is refused|t_path"
+  "events: finished, unstarted, unknown and running jobs; exits when all are reported|t_events"
+  "events: a job whose tmux server is killed is reported lost|t_events_lost"
+  "events: exits once its reader is gone|t_events_reader_gone"
+  "status: started_at field; a prepared job is unstarted|t_status_fields"
   "shellcheck -s sh passes|t_shellcheck"
 )
 

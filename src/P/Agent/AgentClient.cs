@@ -25,33 +25,9 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
     /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
     public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct)
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var result = await transport.RunAsync(Argv(verb, args), null, ct);
-            var text = Encoding.UTF8.GetString(result.Stdout);
-            var newline = text.IndexOf('\n', StringComparison.Ordinal);
-            var frame = newline < 0 ? text : text[..newline];
-            var payload = newline < 0 ? "" : text[(newline + 1)..];
-            if (!frame.StartsWith(FramePrefix, StringComparison.Ordinal))
-            {
-                throw Failure(result);
-            }
-            var word = frame[FramePrefix.Length..];
-            if (word == "OK")
-            {
-                return payload;
-            }
-            if ((word == "MISSING" || word.StartsWith("STALE", StringComparison.Ordinal)) && attempt == 0)
-            {
-                await InstallAsync(ct);
-                continue;
-            }
-            if (word.StartsWith("ERR ", StringComparison.Ordinal))
-            {
-                throw new UserError($"worker '{workerName}': {word[4..]}");
-            }
-            throw Failure(result);
-        }
+        using var payload = new MemoryStream();
+        await StreamAsync(verb, args, payload, ct);
+        return Encoding.UTF8.GetString(payload.ToArray());
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ internal static class AttachCommand
 {
     public static Command Create(PContext context)
     {
-        var id = new Argument<string>("id") { Description = "Job id or a unique prefix (at least 4 hex digits)" };
+        var id = JobTarget.IdArgument();
         var command = new Command("attach", "Re-attach to a job's tmux session (Ctrl+B D detaches)\n\nExample:\n  p attach a3f2") { id };
         command.SetAction(async (parse, ct) =>
         {

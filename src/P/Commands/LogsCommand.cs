@@ -9,7 +9,7 @@ internal static class LogsCommand
 {
     public static Command Create(PContext context)
     {
-        var id = new Argument<string>("id") { Description = "Job id or a unique prefix (at least 4 hex digits)" };
+        var id = JobTarget.IdArgument();
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow a running job until it ends; exit with its exit code" };
         var command = new Command("logs", "Print a job's captured output\n\nExamples:\n  p logs a3f2\n  p logs -f a3f2") { id, follow };
         command.SetAction(async (parse, ct) =>

@@ -9,7 +9,7 @@ internal static class PullCommand
 {
     public static Command Create(PContext context)
     {
-        var id = new Argument<string>("id") { Description = "Job id or a unique prefix (at least 4 hex digits)" };
+        var id = JobTarget.IdArgument();
         var path = new Argument<string>("path") { Description = "File or directory in the job's work dir" };
         var dest = new Argument<string>("dest") { Description = "Where to put it (default: the current directory)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("pull", "Copy a file or directory from a job's work dir (running or finished)\n\nExamples:\n  p pull a3f2 build/app.bin\n  p pull a3f2 reports ./out") { id, path, dest };

@@ -3,7 +3,6 @@ using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
-using P.Transport;
 
 namespace P.Commands;
 
@@ -79,8 +78,7 @@ internal static class RmCommand
             jobs.ForEach(j => Removed(context, store, j, " (its worker is no longer registered)"));
             return true;
         }
-        var transport = TransportFactory.For(worker, paths, context);
-        var agent = new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name));
+        var (_, transport, agent) = WorkerLink.Open(worker, paths, context);
         var finisher = new JobFinisher(agent, transport, store, context);
         try
         {

@@ -42,8 +42,7 @@ internal static class RunCommand
         }
         var paths = Paths.From(context);
         var worker = new ConfigStore(paths.ConfigFile).Load().Resolve(workerName);
-        var transport = TransportFactory.For(worker, paths, context);
-        var agent = new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name));
+        var (_, transport, agent) = WorkerLink.Open(worker, paths, context);
         var store = new JobStore(paths.JobsDir);
         var sync = !noSync;
 

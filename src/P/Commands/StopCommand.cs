@@ -9,7 +9,7 @@ internal static class StopCommand
 
     public static Command Create(PContext context)
     {
-        var id = new Argument<string>("id") { Description = "Job id or a unique prefix (at least 4 hex digits)" };
+        var id = JobTarget.IdArgument();
         var command = new Command("stop", "Stop a running job and its whole process tree (SIGINT, then SIGTERM, then SIGKILL)\n\nExample:\n  p stop a3f2") { id };
         command.SetAction(async (parse, ct) =>
         {

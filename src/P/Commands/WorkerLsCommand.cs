@@ -3,7 +3,6 @@ using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
-using P.Transport;
 
 namespace P.Commands;
 
@@ -42,7 +41,7 @@ internal static class WorkerLsCommand
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(limit);
-        var agent = new AgentApi(new AgentClient(TransportFactory.For(worker, paths, context), AgentScript.Embedded(), worker.Name));
+        var agent = WorkerLink.Open(worker, paths, context).Agent;
         try
         {
             var (version, missing) = await agent.CheckAsync(deadline.Token);

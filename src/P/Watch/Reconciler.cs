@@ -2,7 +2,6 @@ using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
-using P.Transport;
 
 namespace P.Watch;
 
@@ -29,7 +28,7 @@ internal sealed class Reconciler(PContext context, Paths paths)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(Limit);
-        var agent = new AgentApi(new AgentClient(TransportFactory.For(worker, paths, context), AgentScript.Embedded(), worker.Name));
+        var agent = WorkerLink.Open(worker, paths, context).Agent;
         try
         {
             var states = await agent.StatusAsync(jobs.Select(j => j.Id), deadline.Token);

@@ -2,7 +2,6 @@ using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
-using P.Transport;
 
 namespace P.Watch;
 
@@ -28,8 +27,7 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
         {
             return ExitCodes.Ok; // another watcher has this worker
         }
-        var transport = TransportFactory.For(worker, paths, context);
-        var agent = new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name));
+        var agent = WorkerLink.Open(worker, paths, context).Agent;
         DateTime? failingSince = null;
         try
         {
