@@ -661,6 +661,8 @@ signal TERM
 $id stopped 143 $(en_of "$id") open $(st_of "$id")"
   ! pgrp_alive "$pg" || bad "processes of the job survived its stop:" "$(pgrp_ps "$pg")"
   [ -f "$(jd "$id")/stopped" ] || bad "no stopped file"
+  # the grace is at least 1 s (SIGTERM only after it), at most about 1 s more
+  [ "$ms" -ge 1000 ] || bad "stop with a grace of 1 s took only $ms ms: SIGTERM came early"
   [ "$ms" -lt 4000 ] || bad "stop with a grace of 1 s took $ms ms"
   banner='--- Job done [exit 143]. Press any key to detach. ---'
   wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -qF -- "$banner"' ||

@@ -402,9 +402,10 @@ cmd_stop() {
       group_alive "$_pg" || break
       kill -"$_sig" -"$_pg" 2>/dev/null
       _by=$_sig
-      # A deadline on the clock: scanning /proc takes time of its own.
+      # A deadline on the clock: scanning /proc takes time of its own. The
+      # clock has whole seconds: -le gives at least the grace, not up to 1 s less.
       _until=$(($(now) + _grace))
-      while group_alive "$_pg" && [ "$(now)" -lt "$_until" ]; do
+      while group_alive "$_pg" && [ "$(now)" -le "$_until" ]; do
         sleep 0.1 2>/dev/null || sleep 1
       done
     done

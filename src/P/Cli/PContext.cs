@@ -14,8 +14,8 @@ internal sealed record PContext(
     Func<string, string?> GetEnv)
 {
     public static PContext FromProcess() => new(
-        Console.Out,
-        Console.Error,
+        Writer(StandardStreams.Output()),
+        Writer(StandardStreams.Error()),
         Environment.CurrentDirectory,
         !Console.IsInputRedirected,
         !Console.IsOutputRedirected,
@@ -34,4 +34,6 @@ internal sealed record PContext(
     public bool Interactive => StdinIsTerminal && StdoutIsTerminal;
 
     public bool Debug => GetEnv("P_DEBUG") is { Length: > 0 } v && v != "0";
+
+    private static StreamWriter Writer(Stream stream) => new(stream, new System.Text.UTF8Encoding(false)) { AutoFlush = true };
 }

@@ -7,7 +7,7 @@ internal static class TerminalWidth
 {
     public const int Fallback = 80;
 
-    public static int? Of(PContext context) => Of(context, () => Console.WindowWidth);
+    public static int? Of(PContext context) => Of(context, TerminalSize.Columns);
 
     /// <summary>COLUMNS wins, as in ls and git, so a user can ask for a width the terminal does not report.</summary>
     public static int? Of(PContext context, Func<int> windowWidth)

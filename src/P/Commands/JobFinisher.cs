@@ -53,7 +53,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     /// <summary>Copies the job's output to stdout as it is produced; returns the job's exit code.</summary>
     public async Task<int> StreamAsync(Job job, CancellationToken ct)
     {
-        var stdout = Console.OpenStandardOutput();
+        var stdout = StandardStreams.Output();
         var filter = new LogSentinel(stdout, job.Id);
         await agent.CopyLogAsync(job.Id, follow: true, filter, ct);
         filter.Complete();

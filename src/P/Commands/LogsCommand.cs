@@ -15,7 +15,7 @@ internal static class LogsCommand
         command.SetAction(async (parse, ct) =>
         {
             var target = JobTarget.Resolve(context, parse.GetValue(id)!);
-            var stdout = Console.OpenStandardOutput();
+            var stdout = StandardStreams.Output();
             var filter = new LogSentinel(stdout, target.Job.Id);
             await target.Agent.CopyLogAsync(target.Job.Id, parse.GetValue(follow), filter, ct);
             filter.Complete();

@@ -65,7 +65,8 @@ internal static class RmCommand
     private static bool Confirm(PContext context, int count)
     {
         context.Err.Write($"Remove all {count} jobs and their work dirs? [y/N] ");
-        var answer = Console.In.ReadLine()?.Trim();
+        using var input = new StreamReader(StandardStreams.Input());
+        var answer = input.ReadLine()?.Trim();
         return answer is "y" or "Y" or "yes";
     }
 

@@ -33,8 +33,8 @@ internal static class RshCommand
         var toRemote = process.StandardInput.BaseStream;
         await toRemote.WriteAsync(RemoteBootstrap.Header(args.Skip(1).ToList()), ct);
         await toRemote.FlushAsync(ct);
-        var pumpIn = PumpAsync(Console.OpenStandardInput(), toRemote, ct);
-        var pumpOut = NoiseFilter.CopyAfterMarkerAsync(process.StandardOutput.BaseStream, Console.OpenStandardOutput(), ct, flushEachChunk: true);
+        var pumpIn = PumpAsync(StandardStreams.Input(), toRemote, ct);
+        var pumpOut = NoiseFilter.CopyAfterMarkerAsync(process.StandardOutput.BaseStream, StandardStreams.Output(), ct, flushEachChunk: true);
         await pumpOut;
         await process.WaitForExitAsync(ct);
         _ = pumpIn; // rsync closes our stdin when it is done; nothing to wait for.
