@@ -923,6 +923,22 @@ t_events_reader_gone() {
   wait
 }
 
+t_logs_follow_orphaned() {
+  local a
+  a=$(new_id)
+  start "$a" 'sleep 300'
+  job_at "$a" 'sleep 300'
+  # the follower's parent (sshd's session, or p for a local worker) dies
+  # while the job prints nothing: the follower must notice and leave
+  env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" LANG=C.UTF-8 \
+    /bin/sh -c '/bin/sh "$0" - logs "$1" follow >/dev/null & sleep 0.3; kill -KILL $$' "$A" "$a" 2>/dev/null
+  pgrep -f "logs $a follow" >/dev/null || bad "no follower found for $a"
+  if ! wait_until 5 eval '! pgrep -f "logs $a follow"'; then
+    pkill -f "logs $a follow"
+    bad "logs follow outlived its parent"
+  fi
+}
+
 t_status_fields() {
   local r u out
   r=$(new_id) u=$(new_id)
@@ -975,6 +991,7 @@ TESTS=(
   "events: finished, unstarted, unknown and running jobs; exits when all are reported|t_events"
   "events: a job whose tmux server is killed is reported lost|t_events_lost"
   "events: exits once its reader is gone|t_events_reader_gone"
+  "logs follow: exits once orphaned|t_logs_follow_orphaned"
   "status: started_at field; a prepared job is unstarted|t_status_fields"
   "shellcheck -s sh passes|t_shellcheck"
 )

@@ -325,7 +325,11 @@ cmd_logs() {
   fi
   _off=0
   _misses=0
+  _parent=$(parent_pid)
   while :; do
+    # Nothing reaches us when the client goes away while the job is quiet
+    # (sshd sends no signal without a pty); being orphaned is the sign.
+    [ "$(parent_pid)" = "$_parent" ] || return 0
     _fin=0
     [ -f "$jd/exitcode" ] && _fin=1
     _size=$(wc -c <"$_f")
@@ -340,6 +344,13 @@ cmd_logs() {
     fi
     sleep 0.2 2>/dev/null || sleep 1
   done
+}
+
+parent_pid() {
+  { read -r _l <"/proc/$$/stat"; } 2>/dev/null || return 0
+  _l=${_l##*) }
+  _l=${_l#* }
+  printf '%s' "${_l%% *}"
 }
 
 # close <uuid>: end a finished job's session once nobody needs its screen.

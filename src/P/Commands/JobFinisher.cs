@@ -55,7 +55,17 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     {
         var stdout = StandardStreams.Output();
         var filter = new LogSentinel(stdout, job.Id);
-        await agent.CopyLogAsync(job.Id, follow: true, filter, ct);
+        try
+        {
+            await agent.CopyLogAsync(job.Id, follow: true, filter, ct);
+            // Ctrl+C on a terminal also ends ssh, which can look like the end of the log.
+            ct.ThrowIfCancellationRequested();
+        }
+        catch (OperationCanceledException)
+        {
+            context.Err.WriteLine($"p: stopped following job {job.ShortId}; it keeps running on {job.Worker}: `p logs -f {job.ShortId}` follows it again.");
+            return App.Interrupted;
+        }
         filter.Complete();
         var state = await agent.StatusAsync(job.Id, ct);
         if (!state.Finished)

@@ -60,6 +60,24 @@ public sealed class InteractiveRunTests(SshdFixture sshd, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Ctrl_c_on_a_piped_run_stops_following_and_says_the_job_runs_on()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var gate = worker.PathInHome("gate");
+        using var terminal = world.StartTerminal(world.ClientHome, "/bin/bash", "-c",
+            $"set -o pipefail; {PCli.BinaryPath} -n -- 'echo streaming; while [ ! -f {gate} ]; do sleep 0.1; done' | cat; echo \"rc=$?\"; sleep 600");
+
+        await terminal.WaitForScreen("streaming");
+        terminal.SendKeys("C-c");
+        await terminal.WaitForScreen("rc=130");
+
+        Assert.Contains("keeps running", terminal.Screen(), StringComparison.Ordinal);
+        var id = world.SingleJob().GetProperty("id").GetString()!;
+        Assert.False(File.Exists(worker.PathInHome($".p/jobs/{id}/exitcode")), "the job must outlive p");
+    }
+
+    [Fact]
     public async Task Ctrl_c_reaches_the_job_as_sigint()
     {
         using var world = sshd.CreateWorld(output);

@@ -158,6 +158,29 @@ public sealed class RunOverSshTests(SshdFixture sshd, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ctrl_c_while_streaming_stops_p_but_not_the_job()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var gate = worker.PathInHome("gate");
+        using var streaming = StreamingProcess.Start(world, "-n", "--", $"echo started; while [ ! -f {gate} ]; do sleep 0.1; done; exit 8");
+        await streaming.WaitForOutput("started");
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", streaming.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        var code = await streaming.WaitForExit();
+
+        Assert.Equal(130, code);
+        var id = world.SingleJob().GetProperty("id").GetString()!;
+        Assert.False(File.Exists(worker.PathInHome($".p/jobs/{id}/exitcode")), "the job must outlive p");
+        await File.WriteAllTextAsync(gate, "");
+        await E2e.WaitFor(() => world.SingleJob().GetProperty("status").GetString() == "done", "the job's end to be recorded");
+        Assert.Equal(8, world.SingleJob().GetProperty("exit_code").GetInt32());
+    }
+
+    [Fact]
     public async Task The_store_has_the_job_at_start_and_its_final_state_at_the_end()
     {
         using var world = sshd.CreateWorld(output);
