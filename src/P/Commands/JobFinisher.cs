@@ -45,7 +45,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     private int ConnectionLost(Job job)
     {
         context.Err.WriteLine($"p: lost the connection to {job.Worker}; job {job.ShortId} keeps running there.");
-        context.Err.WriteLine($"   p attach {job.ShortId}    re-attach once the worker is reachable");
+        context.Err.WriteLine($"   p attach {job.ShortId}    re-attach once the worker is reachable (or p logs -f)");
         WatcherLauncher.Start(context, Paths.From(context), job.Worker);
         return ExitCodes.ConnectionLost;
     }
@@ -65,6 +65,11 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             context.Err.WriteLine($"p: stopped following job {job.ShortId}; it keeps running on {job.Worker}: `p logs -f {job.ShortId}` follows it again.");
             return App.Interrupted;
+        }
+        catch (UserError e) when (e.ExitCode is ExitCodes.Unreachable or ExitCodes.AgentFailure)
+        {
+            context.Err.WriteLine($"p: {e.Message}");
+            return ConnectionLost(job);
         }
         filter.Complete();
         var state = await agent.StatusAsync(job.Id, ct);
