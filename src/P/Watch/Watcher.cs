@@ -70,6 +70,16 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
         }
     }
 
+    // Every record is written by a rename into the jobs directory, which
+    // updates its mtime: no need to read hundreds of records every second.
+    private bool StoreChanged(ref DateTime seen)
+    {
+        var now = Directory.GetLastWriteTimeUtc(paths.JobsDir);
+        var changed = now != seen;
+        seen = now;
+        return changed;
+    }
+
     /// <summary>One event stream for these jobs; returns when all are reported or the list changed.</summary>
     private async Task WatchAsync(AgentApi agent, IReadOnlyList<Job> jobs, CancellationToken ct)
     {
@@ -94,6 +104,7 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
                 }
             }
         });
+        var seen = DateTime.MinValue;
         var monitor = Task.Run(async () =>
         {
             while (!round.IsCancellationRequested)
@@ -104,7 +115,7 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
                     silent = true;
                     round.Cancel();
                 }
-                else if (Watchlist.For(store, worker.Name).Any(j => !byId.ContainsKey(j.Id)))
+                else if (StoreChanged(ref seen) && Watchlist.For(store, worker.Name).Any(j => !byId.ContainsKey(j.Id)))
                 {
                     changed = true;
                     round.Cancel();
