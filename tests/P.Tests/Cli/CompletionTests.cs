@@ -1,7 +1,6 @@
 using System.Text;
 using P.Cli;
 using P.Core;
-using P.Store;
 using P.Tests.Support;
 
 namespace P.Tests.Cli;
@@ -9,38 +8,9 @@ namespace P.Tests.Cli;
 /// <summary>`p completion` and the hidden `p __complete` it relies on, in-process against a private HOME.</summary>
 public sealed class CompletionTests : IDisposable
 {
-    private readonly TempDirectory home = new();
-    private readonly Dictionary<string, string> env;
+    private readonly InProcessP p = new();
 
-    public CompletionTests()
-    {
-        env = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["HOME"] = home.Path,
-            ["XDG_CONFIG_HOME"] = home.Combine("config"),
-            ["XDG_DATA_HOME"] = home.Combine("data"),
-        };
-    }
-
-    public void Dispose() => home.Dispose();
-
-    private string ConfigFile => home.Combine("config", "p", "config.yaml");
-
-    private JobStore Jobs => new(home.Combine("data", "p", "jobs"));
-
-    private sealed record Outcome(int ExitCode, string Out, string Err)
-    {
-        public string[] Lines => Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-    }
-
-    private async Task<Outcome> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var context = new PContext(output, error, home.Path, false, false, false, name => env.GetValueOrDefault(name));
-        var code = await App.RunAsync(args, context);
-        return new Outcome(code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => p.Dispose();
 
     private Job SaveJob(JobStatus status, DateTimeOffset startedAt, params string[] command)
     {
@@ -48,27 +18,27 @@ public sealed class CompletionTests : IDisposable
         {
             Id = Guid.NewGuid(),
             Worker = "local",
-            Cwd = home.Path,
+            Cwd = p.Home,
             Command = command,
             Status = status,
             ExitCode = status == JobStatus.Done ? 3 : null,
             StartedAt = startedAt,
         };
-        Jobs.Save(job);
+        p.Jobs.Save(job);
         return job;
     }
 
     [Fact]
     public async Task Complete_workers_lists_the_registered_names_in_config_order()
     {
-        Assert.Equal(0, (await RunAsync("worker", "register", "local")).ExitCode);
-        Assert.Equal(0, (await RunAsync("worker", "register", "alice@h1", "-n", "beefy")).ExitCode);
+        Assert.Equal(0, (await p.RunAsync("worker", "register", "local")).ExitCode);
+        Assert.Equal(0, (await p.RunAsync("worker", "register", "alice@h1", "-n", "beefy")).ExitCode);
 
-        var result = await RunAsync("__complete", "workers");
+        var result = await p.RunAsync("__complete", "workers");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Err);
-        Assert.Equal(["local", "beefy"], result.Lines);
+        Assert.Equal(["local", "beefy"], result.NonEmptyOutLines);
     }
 
     [Fact]
@@ -79,12 +49,12 @@ public sealed class CompletionTests : IDisposable
         var newest = SaveJob(JobStatus.Running, now, "sleep", "100");
         var middle = SaveJob(JobStatus.Stopped, now.AddHours(-1), "true");
 
-        var result = await RunAsync("__complete", "jobs");
+        var result = await p.RunAsync("__complete", "jobs");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Err);
-        Assert.Equal([newest.ShortId, middle.ShortId, old.ShortId], result.Lines);
-        Assert.All(result.Lines, id => Assert.Matches("^[0-9a-f]{8}$", id));
+        Assert.Equal([newest.ShortId, middle.ShortId, old.ShortId], result.NonEmptyOutLines);
+        Assert.All(result.NonEmptyOutLines, id => Assert.Matches("^[0-9a-f]{8}$", id));
     }
 
     [Fact]
@@ -97,9 +67,9 @@ public sealed class CompletionTests : IDisposable
         SaveJob(JobStatus.Stopped, now.AddMinutes(-3), "d");
         SaveJob(JobStatus.Lost, now.AddMinutes(-4), "e");
 
-        var result = await RunAsync("__complete", "jobs", "--running");
+        var result = await p.RunAsync("__complete", "jobs", "--running");
 
-        Assert.Equal([running.ShortId, unknown.ShortId], result.Lines);
+        Assert.Equal([running.ShortId, unknown.ShortId], result.NonEmptyOutLines);
     }
 
     [Fact]
@@ -107,9 +77,9 @@ public sealed class CompletionTests : IDisposable
     {
         var job = SaveJob(JobStatus.Done, DateTimeOffset.UtcNow, "make\n&& make test");
 
-        var result = await RunAsync("__complete", "jobs", "--describe");
+        var result = await p.RunAsync("__complete", "jobs", "--describe");
 
-        Assert.Equal([$"{job.ShortId}:done [3] local make && make test"], result.Lines);
+        Assert.Equal([$"{job.ShortId}:done [3] local make && make test"], result.NonEmptyOutLines);
     }
 
     [Fact]
@@ -117,27 +87,27 @@ public sealed class CompletionTests : IDisposable
     {
         foreach (var what in new[] { "workers", "jobs" })
         {
-            var result = await RunAsync("__complete", what);
+            var result = await p.RunAsync("__complete", what);
 
-            Assert.Equal(new Outcome(0, "", ""), result);
+            Assert.Equal(new InProcessP.Outcome(0, "", ""), result);
         }
     }
 
     [Fact]
     public async Task Complete_prints_nothing_on_a_broken_config_or_without_HOME()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(ConfigFile)!);
-        File.WriteAllText(ConfigFile, "workers: [ {name: 'bad name', connection: x} ]\n");
-        Assert.Equal(new Outcome(0, "", ""), await RunAsync("__complete", "workers"));
+        Directory.CreateDirectory(Path.GetDirectoryName(p.ConfigFile)!);
+        File.WriteAllText(p.ConfigFile, "workers: [ {name: 'bad name', connection: x} ]\n");
+        Assert.Equal(new InProcessP.Outcome(0, "", ""), await p.RunAsync("__complete", "workers"));
 
-        env.Remove("HOME");
-        Assert.Equal(new Outcome(0, "", ""), await RunAsync("__complete", "jobs"));
+        p.Env.Remove("HOME");
+        Assert.Equal(new InProcessP.Outcome(0, "", ""), await p.RunAsync("__complete", "jobs"));
     }
 
     [Fact]
     public async Task Complete_is_hidden_from_help()
     {
-        var result = await RunAsync("--help");
+        var result = await p.RunAsync("--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("completion", result.Out, StringComparison.Ordinal);
@@ -147,7 +117,7 @@ public sealed class CompletionTests : IDisposable
     [Fact]
     public async Task Completion_help_says_how_to_load_the_scripts()
     {
-        var result = await RunAsync("completion", "--help");
+        var result = await p.RunAsync("completion", "--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("source <(p completion bash)", result.Out, StringComparison.Ordinal);
@@ -158,7 +128,7 @@ public sealed class CompletionTests : IDisposable
     [Fact]
     public async Task An_unknown_shell_is_a_one_line_usage_error()
     {
-        var result = await RunAsync("completion", "fish");
+        var result = await p.RunAsync("completion", "fish");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.Equal("", result.Out);
@@ -172,7 +142,7 @@ public sealed class CompletionTests : IDisposable
     [InlineData("zsh", "#compdef p")]
     public async Task Completion_prints_the_script_for_the_shell(string shell, string marker)
     {
-        var result = await RunAsync("completion", shell);
+        var result = await p.RunAsync("completion", shell);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Err);
@@ -187,8 +157,8 @@ public sealed class CompletionTests : IDisposable
     {
         // A missing shell fails rather than skips: .ci/run installs both.
         var path = Exec.Find(shell) ?? throw new InvalidOperationException($"{shell} is missing: apt-get install {shell}");
-        var script = home.Combine($"p.{shell}");
-        File.WriteAllText(script, (await RunAsync("completion", shell)).Out);
+        var script = Path.Combine(p.Home, $"p.{shell}");
+        File.WriteAllText(script, (await p.RunAsync("completion", shell)).Out);
 
         var check = await Exec.RunAsync([path, "-n", script]);
 
@@ -200,7 +170,7 @@ public sealed class CompletionTests : IDisposable
     public async Task The_bash_script_is_clean_under_shellcheck()
     {
         var shellcheck = Exec.Find("shellcheck") ?? throw new InvalidOperationException("shellcheck is missing: apt-get install shellcheck");
-        var script = Encoding.UTF8.GetBytes((await RunAsync("completion", "bash")).Out);
+        var script = Encoding.UTF8.GetBytes((await p.RunAsync("completion", "bash")).Out);
 
         var check = await Exec.RunAsync([shellcheck, "-s", "bash", "-"], script);
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using P.Cli;
 using P.Core;
-using P.Store;
 using P.Tests.Support;
 using P.Watch;
 
@@ -13,37 +12,10 @@ public sealed class LsCommandTests : IDisposable
 {
     private const string LongCommand = "./configure --prefix=/opt/thing && make -j64 all && make check && make install";
 
-    private readonly TempDirectory home = new();
-    private readonly Dictionary<string, string> env;
+    private readonly InProcessP p = new();
     private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
 
-    public LsCommandTests()
-    {
-        env = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["HOME"] = home.Path,
-            ["XDG_CONFIG_HOME"] = home.Combine("config"),
-            ["XDG_DATA_HOME"] = home.Combine("data"),
-        };
-    }
-
-    public void Dispose() => home.Dispose();
-
-    private JobStore Store => new(home.Combine("data", "p", "jobs"));
-
-    private sealed record Outcome(int ExitCode, string Out, string Err)
-    {
-        public string[] Lines => Out.TrimEnd('\n').Split('\n');
-    }
-
-    private async Task<Outcome> RunAsync(bool terminal, params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var context = new PContext(output, error, home.Path, terminal, terminal, terminal, name => env.GetValueOrDefault(name));
-        var code = await App.RunAsync(args, context);
-        return new Outcome(code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => p.Dispose();
 
     private Job Save(
         string worker,
@@ -58,7 +30,7 @@ public sealed class LsCommandTests : IDisposable
         {
             Id = Guid.NewGuid(),
             Worker = worker,
-            Cwd = cwd ?? home.Combine("projects", "foo"),
+            Cwd = cwd ?? Path.Combine(p.Home, "projects", "foo"),
             Command = command.Length > 0 ? command : ["make"],
             Status = status,
             ExitCode = exitCode,
@@ -66,11 +38,11 @@ public sealed class LsCommandTests : IDisposable
             EndedAt = ran is { } r ? now - ago + r : null,
             StarterPid = status == JobStatus.Starting ? Environment.ProcessId : null, // a start in progress
         };
-        Store.Save(job);
+        p.Jobs.Save(job);
         if (status == JobStatus.Running)
         {
             // A watcher vouches for the worker's running jobs.
-            new WatcherLock(new Paths(home.Path, home.Combine("config", "p"), home.Combine("data", "p")), worker).Launched();
+            new WatcherLock(p.Paths, worker).Launched();
         }
         return job;
     }
@@ -79,8 +51,8 @@ public sealed class LsCommandTests : IDisposable
     private (Job Running, Job Failed, Job Stopped) SaveThree()
     {
         var failed = Save("cloud", JobStatus.Done, TimeSpan.FromHours(2), exitCode: 3, ran: TimeSpan.FromSeconds(47), cwd: "/srv", command: ["./bench.sh"]);
-        var running = Save("beefy", JobStatus.Running, TimeSpan.FromMinutes(2), cwd: home.Combine("src"), command: [LongCommand]);
-        var stopped = Save("beefy", JobStatus.Stopped, TimeSpan.FromHours(1), exitCode: 143, ran: TimeSpan.FromMinutes(1), cwd: home.Path, command: ["sleep", "100"]);
+        var running = Save("beefy", JobStatus.Running, TimeSpan.FromMinutes(2), cwd: Path.Combine(p.Home, "src"), command: [LongCommand]);
+        var stopped = Save("beefy", JobStatus.Stopped, TimeSpan.FromHours(1), exitCode: 143, ran: TimeSpan.FromMinutes(1), cwd: p.Home, command: ["sleep", "100"]);
         return (running, failed, stopped);
     }
 
@@ -89,11 +61,11 @@ public sealed class LsCommandTests : IDisposable
     {
         var (running, failed, stopped) = SaveThree();
 
-        var result = await RunAsync(false, "ls");
+        var result = await p.RunAsync(false, "ls");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Err);
-        var lines = result.Lines;
+        var lines = result.OutLines;
         Assert.Equal(4, lines.Length);
         Assert.Matches(@"^ID\s+WORKER\s+CWD\s+COMMAND\s+STATUS\s+DURATION$", lines[0]);
         Assert.StartsWith(running.ShortId + "  beefy   ~/src  " + LongCommand + "  running   0:02:0", lines[1], StringComparison.Ordinal);
@@ -111,7 +83,7 @@ public sealed class LsCommandTests : IDisposable
     {
         Save("beefy", JobStatus.Running, new TimeSpan(3, 4, 5));
 
-        var duration = (await RunAsync(false, "ls")).Lines[1].Split("  ")[^1];
+        var duration = (await p.RunAsync(false, "ls")).OutLines[1].Split("  ")[^1];
 
         var seconds = TimeSpan.Parse(duration, CultureInfo.InvariantCulture).TotalSeconds;
         Assert.InRange(seconds, new TimeSpan(3, 4, 5).TotalSeconds, new TimeSpan(3, 4, 5).TotalSeconds + 60);
@@ -120,8 +92,8 @@ public sealed class LsCommandTests : IDisposable
     [Fact]
     public async Task With_no_jobs_ls_prints_only_the_header_and_json_an_empty_array()
     {
-        var table = await RunAsync(false, "ls");
-        var json = await RunAsync(false, "ls", "--json");
+        var table = await p.RunAsync(false, "ls");
+        var json = await p.RunAsync(false, "ls", "--json");
 
         Assert.Equal(0, table.ExitCode);
         Assert.Matches(@"^ID\s+WORKER\s+CWD\s+COMMAND\s+STATUS\s+DURATION\n$", table.Out);
@@ -134,14 +106,14 @@ public sealed class LsCommandTests : IDisposable
     {
         var (running, failed, stopped) = SaveThree();
 
-        var beefy = await RunAsync(false, "ls", "-w", "beefy");
-        var cloud = await RunAsync(false, "ls", "--worker", "cloud");
-        var nosuch = await RunAsync(false, "ls", "-w", "nosuch");
+        var beefy = await p.RunAsync(false, "ls", "-w", "beefy");
+        var cloud = await p.RunAsync(false, "ls", "--worker", "cloud");
+        var nosuch = await p.RunAsync(false, "ls", "-w", "nosuch");
 
-        Assert.Equal([running.ShortId, stopped.ShortId], beefy.Lines.Skip(1).Select(l => l[..8]));
-        Assert.Equal([failed.ShortId], cloud.Lines.Skip(1).Select(l => l[..8]));
+        Assert.Equal([running.ShortId, stopped.ShortId], beefy.OutLines.Skip(1).Select(l => l[..8]));
+        Assert.Equal([failed.ShortId], cloud.OutLines.Skip(1).Select(l => l[..8]));
         Assert.Equal(0, nosuch.ExitCode);
-        Assert.Single(nosuch.Lines);
+        Assert.Single(nosuch.OutLines);
     }
 
     [Fact]
@@ -152,11 +124,11 @@ public sealed class LsCommandTests : IDisposable
         var unknown = Save("cloud", JobStatus.Unknown, TimeSpan.FromDays(1));
         Save("cloud", JobStatus.Lost, TimeSpan.FromDays(2));
 
-        var result = await RunAsync(false, "ls", "--running");
+        var result = await p.RunAsync(false, "ls", "--running");
 
-        Assert.Equal([starting.ShortId, running.ShortId, unknown.ShortId], result.Lines.Skip(1).Select(l => l[..8]));
-        Assert.Contains("starting", result.Lines[1], StringComparison.Ordinal);
-        Assert.Contains("unknown", result.Lines[3], StringComparison.Ordinal);
+        Assert.Equal([starting.ShortId, running.ShortId, unknown.ShortId], result.OutLines.Skip(1).Select(l => l[..8]));
+        Assert.Contains("starting", result.OutLines[1], StringComparison.Ordinal);
+        Assert.Contains("unknown", result.OutLines[3], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,20 +137,20 @@ public sealed class LsCommandTests : IDisposable
         var (running, _, _) = SaveThree();
         Save("cloud", JobStatus.Running, TimeSpan.FromSeconds(1));
 
-        var result = await RunAsync(false, "ls", "--running", "-w", "beefy");
+        var result = await p.RunAsync(false, "ls", "--running", "-w", "beefy");
 
-        Assert.Equal([running.ShortId], result.Lines.Skip(1).Select(l => l[..8]));
+        Assert.Equal([running.ShortId], result.OutLines.Skip(1).Select(l => l[..8]));
     }
 
     [Fact]
     public async Task A_terminal_gets_colour_unless_NO_COLOR_is_set()
     {
         SaveThree();
-        env["COLUMNS"] = "200";
+        p.Env["COLUMNS"] = "200";
 
-        var coloured = await RunAsync(true, "ls");
-        env["NO_COLOR"] = "1";
-        var plain = await RunAsync(true, "ls");
+        var coloured = await p.RunAsync(true, "ls");
+        p.Env["NO_COLOR"] = "1";
+        var plain = await p.RunAsync(true, "ls");
 
         Assert.Contains("\u001b[36mrunning\u001b[0m", coloured.Out, StringComparison.Ordinal);
         Assert.Contains("\u001b[31mdone [3]\u001b[0m", coloured.Out, StringComparison.Ordinal);
@@ -194,21 +166,21 @@ public sealed class LsCommandTests : IDisposable
     public async Task A_60_column_terminal_cuts_the_command_and_a_200_column_one_does_not()
     {
         SaveThree();
-        env["NO_COLOR"] = "1";
+        p.Env["NO_COLOR"] = "1";
 
-        env["COLUMNS"] = "60";
-        var narrow = await RunAsync(true, "ls");
-        env["COLUMNS"] = "200";
-        var wide = await RunAsync(true, "ls");
+        p.Env["COLUMNS"] = "60";
+        var narrow = await p.RunAsync(true, "ls");
+        p.Env["COLUMNS"] = "200";
+        var wide = await p.RunAsync(true, "ls");
 
-        Assert.All(narrow.Lines, line => Assert.True(line.Length <= 60, $"{line.Length} columns: {line}"));
-        Assert.Equal(60, narrow.Lines[0].Length);
-        Assert.Contains("./configure", narrow.Lines[1], StringComparison.Ordinal);
-        Assert.Contains("…", narrow.Lines[1], StringComparison.Ordinal);
+        Assert.All(narrow.OutLines, line => Assert.True(line.Length <= 60, $"{line.Length} columns: {line}"));
+        Assert.Equal(60, narrow.OutLines[0].Length);
+        Assert.Contains("./configure", narrow.OutLines[1], StringComparison.Ordinal);
+        Assert.Contains("…", narrow.OutLines[1], StringComparison.Ordinal);
         Assert.DoesNotContain(LongCommand, narrow.Out, StringComparison.Ordinal);
-        Assert.Contains(LongCommand + "  running", wide.Lines[1], StringComparison.Ordinal);
+        Assert.Contains(LongCommand + "  running", wide.OutLines[1], StringComparison.Ordinal);
         Assert.DoesNotContain("…", wide.Out, StringComparison.Ordinal);
-        Assert.Equal(narrow.Lines[0].IndexOf("STATUS", StringComparison.Ordinal), narrow.Lines[1].IndexOf("running", StringComparison.Ordinal));
+        Assert.Equal(narrow.OutLines[0].IndexOf("STATUS", StringComparison.Ordinal), narrow.OutLines[1].IndexOf("running", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -216,7 +188,7 @@ public sealed class LsCommandTests : IDisposable
     {
         var (running, failed, stopped) = SaveThree();
 
-        var result = await RunAsync(false, "ls", "--json");
+        var result = await p.RunAsync(false, "ls", "--json");
 
         Assert.Equal(0, result.ExitCode);
         using var document = JsonDocument.Parse(result.Out);
@@ -231,7 +203,7 @@ public sealed class LsCommandTests : IDisposable
             first.EnumerateObject().Select(p => p.Name));
         Assert.Equal(running.ShortId, first.GetProperty("short_id").GetString());
         Assert.Equal("beefy", first.GetProperty("worker").GetString());
-        Assert.Equal(home.Combine("src"), first.GetProperty("cwd").GetString());
+        Assert.Equal(Path.Combine(p.Home, "src"), first.GetProperty("cwd").GetString());
         Assert.Equal([LongCommand], first.GetProperty("command").EnumerateArray().Select(w => w.GetString()));
         Assert.Equal("running", first.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, first.GetProperty("exit_code").ValueKind);
@@ -242,7 +214,7 @@ public sealed class LsCommandTests : IDisposable
         Assert.Equal(["sleep", "100"], second.GetProperty("command").EnumerateArray().Select(w => w.GetString()));
         Assert.Equal("stopped", second.GetProperty("status").GetString());
         Assert.Equal(143, second.GetProperty("exit_code").GetInt32());
-        Assert.Equal(home.Path, second.GetProperty("cwd").GetString());
+        Assert.Equal(p.Home, second.GetProperty("cwd").GetString());
 
         var third = jobs[2];
         Assert.Equal("done", third.GetProperty("status").GetString());
@@ -255,9 +227,9 @@ public sealed class LsCommandTests : IDisposable
     public async Task Json_honours_the_filters_and_never_colours()
     {
         var (running, _, _) = SaveThree();
-        env["COLUMNS"] = "40";
+        p.Env["COLUMNS"] = "40";
 
-        var result = await RunAsync(true, "ls", "--json", "--running");
+        var result = await p.RunAsync(true, "ls", "--json", "--running");
 
         Assert.DoesNotContain("\u001b", result.Out, StringComparison.Ordinal);
         using var document = JsonDocument.Parse(result.Out);
@@ -270,31 +242,31 @@ public sealed class LsCommandTests : IDisposable
     public async Task A_corrupt_record_is_skipped()
     {
         var (running, _, _) = SaveThree();
-        File.WriteAllText(home.Combine("data", "p", "jobs", Guid.NewGuid().ToString("D") + ".json"), "{ not json");
+        File.WriteAllText(Path.Combine(p.JobsDir, Guid.NewGuid().ToString("D") + ".json"), "{ not json");
 
-        var result = await RunAsync(false, "ls");
+        var result = await p.RunAsync(false, "ls");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(4, result.Lines.Length);
-        Assert.StartsWith(running.ShortId, result.Lines[1], StringComparison.Ordinal);
+        Assert.Equal(4, result.OutLines.Length);
+        Assert.StartsWith(running.ShortId, result.OutLines[1], StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Help_is_short_and_has_examples()
     {
-        var result = await RunAsync(false, "ls", "--help");
+        var result = await p.RunAsync(false, "ls", "--help");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("p ls --json", result.Out, StringComparison.Ordinal);
         Assert.Contains("--running", result.Out, StringComparison.Ordinal);
         Assert.Contains("-w, --worker <name>", result.Out, StringComparison.Ordinal);
-        Assert.True(result.Lines.Length < 30, result.Out);
+        Assert.True(result.OutLines.Length < 30, result.Out);
     }
 
     [Fact]
     public async Task An_unknown_option_is_a_usage_error()
     {
-        var result = await RunAsync(false, "ls", "--all");
+        var result = await p.RunAsync(false, "ls", "--all");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.StartsWith("p: ", result.Err, StringComparison.Ordinal);
@@ -307,17 +279,17 @@ public sealed class LsCommandTests : IDisposable
         {
             Id = Guid.NewGuid(),
             Worker = "silent",
-            Cwd = home.Path,
+            Cwd = p.Home,
             Command = ["make"],
             Status = JobStatus.Running,
             StartedAt = now,
         };
-        Store.Save(job);
+        p.Jobs.Save(job);
 
-        var result = await RunAsync(terminal: false, "ls");
+        var result = await p.RunAsync(terminal: false, "ls");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("unknown", result.Lines[1], StringComparison.Ordinal);
-        Assert.Equal(JobStatus.Running, Store.Find(job.Id)!.Status);
+        Assert.Contains("unknown", result.OutLines[1], StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Running, p.Jobs.Find(job.Id)!.Status);
     }
 }
