@@ -8,8 +8,6 @@ namespace P.Agent;
 /// <summary>The agent's verbs, typed. One method is one round trip.</summary>
 internal sealed class AgentApi(AgentClient client)
 {
-    public string WorkerName => client.WorkerName;
-
     /// <summary>Creates the job's directories; returns the previous work dir of the same source, if any.</summary>
     public async Task<string?> PrepareAsync(Guid id, string source, CancellationToken ct)
     {

@@ -20,8 +20,6 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
         "umask 077 && mkdir -p \"$HOME/.p/bin\" && t=\"$HOME/.p/bin/.p-agent.$$\" && cat >\"$t\" && " +
         "chmod 700 \"$t\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
 
-    public string WorkerName => workerName;
-
     /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
     public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct)
     {

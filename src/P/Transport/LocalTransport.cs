@@ -30,13 +30,8 @@ internal sealed class LocalTransport(ProcessRunner runner, string home) : IWorke
         return new RemoteResult(process.ExitCode, [], await readErr, false);
     }
 
-    public async Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct)
-    {
-        var info = runner.StartInfo([.. argv.Select(SafeWord.Check)], cwd: home);
-        using var process = runner.Start(info);
-        await process.WaitForExitAsync(ct);
-        return process.ExitCode;
-    }
+    public Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct) =>
+        runner.RunInteractiveAsync([.. argv.Select(SafeWord.Check)], ct, home);
 
     public RsyncEndpoint RsyncPath(string pathUnderHome) =>
         new(Path.Combine(home, pathUnderHome), [], new Dictionary<string, string>());

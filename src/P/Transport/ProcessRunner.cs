@@ -44,9 +44,9 @@ internal sealed class ProcessRunner(PContext context)
     }
 
     /// <summary>Runs a program on the user's terminal (stdio inherited) and returns its exit code.</summary>
-    public async Task<int> RunInteractiveAsync(IReadOnlyList<string> argv, CancellationToken ct)
+    public async Task<int> RunInteractiveAsync(IReadOnlyList<string> argv, CancellationToken ct, string? cwd = null)
     {
-        using var process = Start(StartInfo(argv));
+        using var process = Start(StartInfo(argv, cwd: cwd));
         await process.WaitForExitAsync(ct);
         return process.ExitCode;
     }
