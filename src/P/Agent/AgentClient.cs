@@ -10,7 +10,7 @@ namespace P.Agent;
 /// </summary>
 internal sealed class AgentClient(IWorkerTransport transport, AgentScript script, string workerName)
 {
-    private const string FramePrefix = "P-AGENT/1 ";
+    public const string FramePrefix = "P-AGENT/1 ";
 
     // Run by sh, never by the login shell: they arrive through the bootstrap.
     private const string Launcher =
@@ -21,24 +21,30 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
         "chmod 700 \"$t\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
 
     /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
-    public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct)
+    public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct, byte[]? stdin = null)
     {
         using var payload = new MemoryStream();
-        await StreamAsync(verb, args, payload, ct);
+        await StreamAsync(verb, args, payload, ct, stdin is null ? null : new AgentInput(stdin));
         return Encoding.UTF8.GetString(payload.ToArray());
     }
 
     /// <summary>
     /// Runs a verb whose payload is a byte stream (a log), copied to sink as it
     /// arrives. The frame comes first, so a stale agent is replaced before any
-    /// byte of payload was passed on.
+    /// byte of payload was passed on, and before any byte of forwarded input was sent.
     /// </summary>
-    public async Task StreamAsync(string verb, IReadOnlyList<string> args, Stream sink, CancellationToken ct)
+    public async Task StreamAsync(string verb, IReadOnlyList<string> args, Stream sink, CancellationToken ct, AgentInput? input = null)
     {
         for (var attempt = 0; ; attempt++)
         {
             var framed = new FrameSplitter(sink);
-            var result = await transport.StreamAsync(Argv(verb, args), framed, ct);
+            var io = new RemoteIo(
+                input is null ? null : (stdin, token) => input.WriteAsync(stdin, framed.Accepted, token),
+                framed,
+                input?.Stderr,
+                input?.OwnSession ?? false);
+            var result = await transport.RunAsync(Argv(verb, args), io, ct);
+            framed.Ended();
             if (framed.Frame is null || !framed.Frame.StartsWith(FramePrefix, StringComparison.Ordinal))
             {
                 throw Failure(result);
@@ -89,5 +95,29 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
         return new UserError(
             $"worker '{workerName}': {what} (exit {result.ExitCode}{(detail is null ? "" : $": {detail}")}). Is `sh` its POSIX shell?",
             ExitCodes.AgentFailure);
+    }
+}
+
+/// <summary>
+/// What a call sends besides its argv: <paramref name="Head"/> at once, then,
+/// once the agent has accepted the call, <paramref name="Forward"/> (p's own
+/// stdin for a streamed job) to its end. <paramref name="Stderr"/> gets the
+/// call's stderr instead of the error message.
+/// </summary>
+internal sealed record AgentInput(byte[] Head, Stream? Forward = null, Stream? Stderr = null, bool OwnSession = false, Action? Accepted = null)
+{
+    public async Task WriteAsync(Stream remote, Task<bool> accepted, CancellationToken ct)
+    {
+        await remote.WriteAsync(Head, ct);
+        await remote.FlushAsync(ct);
+        if (Forward is null && Accepted is null || !await accepted)
+        {
+            return;
+        }
+        Accepted?.Invoke();
+        if (Forward is not null)
+        {
+            await Processes.StreamPump.CopyAsync(Forward, remote, ct);
+        }
     }
 }

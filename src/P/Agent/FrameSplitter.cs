@@ -6,8 +6,15 @@ namespace P.Agent;
 internal sealed class FrameSplitter(Stream inner) : Stream
 {
     private readonly List<byte> head = [];
+    private readonly TaskCompletionSource<bool> accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string? Frame { get; private set; }
+
+    /// <summary>True once an OK frame arrived; false once another frame arrived or the call ended without one.</summary>
+    public Task<bool> Accepted => accepted.Task;
+
+    /// <summary>The call is over: no frame will come any more.</summary>
+    public void Ended() => accepted.TrySetResult(false);
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -33,6 +40,7 @@ internal sealed class FrameSplitter(Stream inner) : Stream
         }
         head.AddRange(buffer.Span[..newline]);
         Frame = Encoding.UTF8.GetString([.. head]);
+        accepted.TrySetResult(Frame == AgentClient.FramePrefix + "OK");
         await inner.WriteAsync(buffer[(newline + 1)..], cancellationToken);
     }
 

@@ -47,15 +47,7 @@ internal sealed class LogSentinel(Stream inner, Guid id) : Stream
             held.RemoveRange(marker, sentinel.Length);
             span = held.ToArray().AsSpan();
         }
-        var keepFrom = span.Length;
-        for (var i = Math.Max(0, span.Length - sentinel.Length + 1); i < span.Length; i++)
-        {
-            if (span[i] == sentinel[0] && sentinel.AsSpan().StartsWith(span[i..]))
-            {
-                keepFrom = i;
-                break;
-            }
-        }
+        var keepFrom = Markers.PartialStart(span, sentinel);
         if (keepFrom > 0)
         {
             await inner.WriteAsync(span[..keepFrom].ToArray(), cancellationToken);

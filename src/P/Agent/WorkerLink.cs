@@ -9,7 +9,7 @@ internal sealed record WorkerLink(Worker Worker, IWorkerTransport Transport, Age
 {
     public static WorkerLink Open(Worker worker, Paths paths, PContext context)
     {
-        var transport = TransportFactory.For(worker, paths, context);
+        var transport = context.OpenTransport(worker, paths);
         return new WorkerLink(worker, transport, new AgentApi(new AgentClient(transport, AgentScript.Embedded(), worker.Name)));
     }
 }

@@ -19,6 +19,8 @@
 #   ~/.p/tmux.conf           config of p's private tmux server (tmux -L p)
 #   ~/.p/jobs/<uuid>/        cmd cwd worker started_at tmux_session output.log
 #                            exitcode ended_at (on completion), cmd.sh pgid
+#                            mode umask env, and the FIFOs of a job without
+#                            a terminal (o.pipe e.pipe; in out err done)
 #   ~/.p/workdirs/<uuid>/    the job's copy of the client's directory
 #   ~/.p/basis/<key>         last job id synced from one client directory,
 #                            the rsync --copy-dest basis of the next sync
@@ -27,8 +29,18 @@
 # tmux channel that the start command list signals only after pipe-pane is
 # attached, so output.log gets every byte. exitcode is written last: its
 # presence means the job is over and output.log is complete.
+#
+# Terminal modes (`start` reads them from its stdin, see cmd_start):
+#   tty   the job's stdio is its pane; pipe-pane copies the pane to output.log.
+#   pipe  no terminal: stdin, stdout and stderr are FIFOs that this `start`
+#         call relays to its own stdin, stdout and stderr (the client's ssh
+#         session), while two tee processes copy both streams to output.log
+#         and to the pane. A lost reader only loses the relay: tee drops it.
+#   null  no terminal, stdin /dev/null, output to output.log and the pane.
 
 set -u
+# The job gets the umask the user's login gave us; our own files stay private.
+login_umask=$(umask)
 umask 077
 
 P="$HOME/.p"
@@ -164,6 +176,12 @@ cmd_prepare() {
 
 # start <uuid> <worker> <cwd> <display> <label> <argv...>
 # One argv word is a shell command line; several are executed as they are.
+# Stdin may start with options: a byte count on one line, then that many bytes:
+# a line "mode <tty|pipe|null>" and the job's environment as sh `export`
+# lines, quoted by the client (values never travel in an argv). No options:
+# mode tty, no environment. In mode pipe the reply is the frame, then the
+# job's stdout; its stderr follows on stderr, ended by the line
+# "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
   job_dirs "$1"
   worker=$2 cwd=$3 display=$4 label=$5
@@ -175,14 +193,27 @@ cmd_start() {
   mkdir -p "$jd" "$wd" || die "cannot create $jd"
   # rsync gave the work dir the client directory's mode.
   chmod 700 "$jd" "$wd"
-  if [ $# -eq 1 ]; then
-    printf '%s\n' "$1" >"$jd/cmd.sh"
-  else
-    {
+  read_options
+  case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
+  put "$jd/mode" "$mode"
+  put "$jd/umask" "$login_umask"
+  {
+    [ -s "$jd/env" ] && printf '. %s\n' "$(q "$jd/env")"
+    if [ $# -eq 1 ]; then
+      printf '%s\n' "$1"
+    else
       printf 'exec'
       for _a in "$@"; do printf ' %s' "$(q "$_a")"; done
       printf '\n'
-    } >"$jd/cmd.sh"
+    fi
+  } >"$jd/cmd.sh"
+  if [ "$mode" != tty ]; then
+    for _f in o.pipe e.pipe; do mkfifo "$jd/$_f" || die "cannot create $jd/$_f"; done
+  fi
+  if [ "$mode" = pipe ]; then
+    for _f in in out err "done"; do mkfifo "$jd/$_f" || die "cannot create $jd/$_f"; done
+    # Held open before the job can end, so its exit code cannot be missed.
+    exec 4<>"$jd/done"
   fi
   started=$(now)
   put "$jd/cmd" "$display"
@@ -191,7 +222,8 @@ cmd_start() {
   put "$jd/started_at" "$started"
   : >"$jd/output.log"
   put "$jd/tmux_session" "$s"
-  _pipe=$(tmux_escape "exec cat >>$(q "$jd/output.log")")
+  _pipe=''
+  [ "$mode" = tty ] && _pipe=$(tmux_escape "exec cat >>$(q "$jd/output.log")")
   _fmt=$(status_format "$label")
   tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$0" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
@@ -204,14 +236,50 @@ cmd_start() {
     set-option -t "$s" status-right "" \; \
     set-option -w -t "$s" window-status-format "" \; \
     set-option -w -t "$s" window-status-current-format "" \; \
-    wait-for -S "p-go-$id" >/dev/null 2>&1 ||
+    wait-for -S "p-go-$id" >/dev/null 2>&1 4<&- ||
     die "tmux could not start the job's session $s"
   if [ -f "$jd/basis_key" ]; then
     read -r _key <"$jd/basis_key"
     put "$P/basis/$_key" "$id"
   fi
+  if [ "$mode" = pipe ]; then
+    relay
+    return 0
+  fi
   ok
   printf 'started %s %s\n' "$s" "$started"
+}
+
+# Sets $mode and writes $jd/env from the options on stdin (see cmd_start).
+read_options() {
+  mode='tty'
+  IFS= read -r _n || return 0
+  case $_n in '' | *[!0-9]*) die "bad options length: $_n" ;; esac
+  dd bs=1 count="$_n" of="$jd/options" 2>/dev/null || die "cannot read the job's options"
+  { read -r _k mode || :; } <"$jd/options"
+  [ "$_k" = mode ] || die "bad options: no mode"
+  tail -n +2 "$jd/options" >"$jd/env" || die "cannot write $jd/env"
+  rm -f "$jd/options"
+}
+
+# Mode pipe, once the job is started: our stdin, stdout and stderr become
+# the job's. The client may go away at any time: a write to it fails
+# (SIGPIPE ignored, here and in the relays) and the job runs on without us.
+relay() {
+  trap '' PIPE
+  ok
+  # An asynchronous command's stdin is /dev/null unless redirected explicitly.
+  exec 3<&0
+  cat <&3 >"$jd/in" 3<&- &
+  _in=$!
+  cat "$jd/out" &
+  _out=$!
+  cat "$jd/err" >&2 &
+  _err=$!
+  wait "$_out" "$_err"
+  [ -f "$jd/exitcode" ] || read -r _rc <&4
+  kill "$_in" 2>/dev/null
+  printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2
 }
 
 # Reads one key. Keys typed while the job ran are dropped first, so they
@@ -234,14 +302,44 @@ cmd_run() {
   # A handler, not '': an ignored signal would be inherited by the job.
   trap : INT QUIT
   cd "$wd" || exit 1
-  # Job control gives the job its own process group (the terminal's
-  # foreground group): Ctrl+C reaches only the job, stop can kill the group.
+  _mode='tty'
+  [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
+  _um=0022
+  [ -f "$jd/umask" ] && read -r _um <"$jd/umask"
+  if [ "$_mode" = tty ]; then
+    run_on_pane
+  else
+    run_on_pipes
+  fi
+  _end=$(now)
+  put "$jd/ended_at" "$_end"
+  put "$jd/exitcode" "$rc"
+  [ -p "$jd/done" ] && printf '%s\n' "$rc" 1<>"$jd/done"
+  _state="done $rc"
+  [ -f "$jd/stopped" ] && _state="stopped $rc"
+  tm set-option -t "$s" @p_end "$_end" \; set-option -t "$s" @p_state "$_state" >/dev/null 2>&1
+  printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
+  if readkey; then
+    tm kill-session -t "$s"
+  fi
+  exit 0
+}
+
+# Runs the job in its own process group; sets rc. Job control makes that
+# group the pane's foreground group: Ctrl+C reaches only the job, and stop
+# can kill the group. No exec: this leader traps INT and exits with the job's
+# status, because a bash wrapper (set -m, in a function) aborts when its job
+# dies of SIGINT.
+run_job() {
   set -m
-  # No exec: this leader traps INT and exits with the job's status, because
-  # a bash wrapper (set -m, in a function) aborts when its job dies of SIGINT.
-  /bin/sh -c 'echo $$ >"$1"; trap : INT QUIT; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh"
+  /bin/sh -c 'echo $$ >"$1"; umask "$3"; trap : INT QUIT; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh" "$_um"
   rc=$?
   set +m
+}
+
+# Mode tty: the job's stdio is the pane, which pipe-pane copies to the log.
+run_on_pane() {
+  run_job
   # An invisible OSC marks the end of the output: once it is in the log,
   # pipe-pane has flushed everything before it.
   _tok="p-end-$id"
@@ -253,17 +351,27 @@ cmd_run() {
     sleep 0.05 2>/dev/null || sleep 1
   done
   tm pipe-pane -t "$s"
-  _end=$(now)
-  put "$jd/ended_at" "$_end"
-  put "$jd/exitcode" "$rc"
-  _state="done $rc"
-  [ -f "$jd/stopped" ] && _state="stopped $rc"
-  tm set-option -t "$s" @p_end "$_end" \; set-option -t "$s" @p_state "$_state" >/dev/null 2>&1
-  printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
-  if readkey; then
-    tm kill-session -t "$s"
-  fi
-  exit 0
+}
+
+# Modes pipe and null: no terminal for the job. Each output stream passes
+# through a tee that appends it to the log (O_APPEND: interleaved as written)
+# and shows it on the pane. GNU tee -p, and busybox tee always, go on when
+# one output (the client's relay) is gone.
+run_on_pipes() {
+  _tty=$(tty) || _tty=/dev/null
+  stty -ixon 2>/dev/null
+  printf '%s\r\n' "--- p: this job has no terminal: keys typed here do not reach it (Ctrl+C interrupts it, Ctrl+B D detaches) ---"
+  _tp=''
+  tee -p </dev/null >/dev/null 2>&1 && _tp=-p
+  _i=/dev/null _o=/dev/null _e=/dev/null
+  [ "$_mode" = pipe ] && _i=$jd/in _o=$jd/out _e=$jd/err
+  # shellcheck disable=SC2086 # $_tp is empty or one option
+  tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >"$_o" 2>/dev/null &
+  # shellcheck disable=SC2086
+  tee -a $_tp "$jd/output.log" "$_tty" <"$jd/e.pipe" >"$_e" 2>/dev/null &
+  run_job <"$_i" >"$jd/o.pipe" 2>"$jd/e.pipe"
+  # The tees end when every writer is gone: the log is complete.
+  wait
 }
 
 # status <uuid>...: one line per job:
@@ -431,6 +539,23 @@ cmd_stop() {
   status_lines "$id"
 }
 
+# signal <uuid> <INT|TERM|HUP|QUIT>: passes a signal on to a running job's
+# process group (a streaming client that got it). Prints "sent" or "finished".
+cmd_signal() {
+  job_dirs "$1"
+  case $2 in INT | TERM | HUP | QUIT) ;; *) die "bad signal: $2" ;; esac
+  [ -d "$jd" ] || die "job $id is not on this worker"
+  ok
+  _pg=''
+  [ -f "$jd/pgid" ] && read -r _pg <"$jd/pgid"
+  if [ -f "$jd/exitcode" ] || [ -z "$_pg" ]; then
+    printf 'finished\n'
+    return 0
+  fi
+  kill -"$2" -"$_pg" 2>/dev/null
+  printf 'sent\n'
+}
+
 # rm <uuid>...: ends each job's session and deletes its directories.
 cmd_rm() {
   for _id in "$@"; do valid_id "$_id"; done
@@ -532,6 +657,7 @@ main() {
     attach) cmd_attach "$1" ;;
     elapsed) cmd_elapsed "$1" ;;
     stop) [ $# -ge 1 ] || die "usage: stop <uuid> [grace]"; cmd_stop "$@" ;;
+    signal) [ $# -eq 2 ] || die "usage: signal <uuid> <signal>"; cmd_signal "$@" ;;
     rm) cmd_rm "$@" ;;
     events) cmd_events "$@" ;;
     path) [ $# -eq 2 ] || die "usage: path <uuid> <path>"; cmd_path "$@" ;;

@@ -28,8 +28,13 @@ internal static class App
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, signal =>
         {
             signal.Cancel = true;
-            cancel.Cancel();
+            if (!context.Signals.Raise(signal.Signal))
+            {
+                cancel.Cancel();
+            }
         });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal => signal.Cancel = context.Signals.Raise(signal.Signal));
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal => signal.Cancel = context.Signals.Raise(signal.Signal));
         try
         {
             if (args is [RshCommand.Name, .. var rsh])

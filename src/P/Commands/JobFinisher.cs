@@ -50,11 +50,10 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         return ExitCodes.ConnectionLost;
     }
 
-    /// <summary>Copies the job's output to stdout as it is produced; returns the job's exit code.</summary>
-    public async Task<int> StreamAsync(Job job, CancellationToken ct)
+    /// <summary>Copies the log of a job with a terminal to stdout as it is produced; returns the job's exit code.</summary>
+    public async Task<int> FollowLogAsync(Job job, CancellationToken ct)
     {
-        var stdout = StandardStreams.Output();
-        var filter = new LogSentinel(stdout, job.Id);
+        var filter = new LogSentinel(context.Stdout, job.Id);
         try
         {
             await agent.CopyLogAsync(job.Id, follow: true, filter, ct);
@@ -63,8 +62,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         }
         catch (OperationCanceledException)
         {
-            context.Err.WriteLine($"p: stopped following job {job.ShortId}; it keeps running on {job.Worker}: `p logs -f {job.ShortId}` follows it again.");
-            return App.Interrupted;
+            return LeftRunning(job);
         }
         catch (UserError e) when (e.ExitCode is ExitCodes.Unreachable or ExitCodes.AgentFailure)
         {
@@ -84,6 +82,52 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         return Report(Record(job, state));
     }
 
+    /// <summary>
+    /// Starts a job without a terminal and relays its stdin, stdout and
+    /// stderr in one call (see <see cref="AgentApi.StreamJobAsync"/>); the
+    /// signals p gets are passed on to it. Returns the job's exit code.
+    /// </summary>
+    public async Task<int> StreamAsync(Job job, JobEnvironment env, CancellationToken ct)
+    {
+        var trailer = new StreamTrailer(context.Stderr, job.Id);
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var relay = new SignalRelay(agent, job, context.Clock, leave);
+        var running = false;
+        using (context.Signals.TakeOver(relay.Deliver))
+        {
+            try
+            {
+                await agent.StreamJobAsync(job, env, context.Stdin, context.Stdout, trailer, () =>
+                {
+                    running = true;
+                    store.Save(job with { Status = JobStatus.Running, StarterPid = null });
+                }, leave.Token);
+            }
+            catch (OperationCanceledException) when (running)
+            {
+                return LeftRunning(job);
+            }
+            catch (UserError) when (running)
+            {
+                return ConnectionLost(job);
+            }
+        }
+        trailer.Complete();
+        if (trailer.State is not { } state)
+        {
+            return ConnectionLost(job);
+        }
+        var done = Record(job, state);
+        return context.StderrIsTerminal ? Report(done) : done.ExitCode ?? ExitCodes.Error;
+    }
+
+    private int LeftRunning(Job job)
+    {
+        context.Err.WriteLine($"p: left job {job.ShortId} running on {job.Worker}: `p attach {job.ShortId}` or `p logs -f {job.ShortId}` follows it.");
+        WatcherLauncher.Start(context, Paths.From(context), job.Worker);
+        return App.Interrupted;
+    }
+
     public Job Record(Job job, AgentJobState state) => JobRecorder.Apply(store, job, state);
 
     private int Report(Job job)
@@ -91,7 +135,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         var code = job.ExitCode ?? ExitCodes.Error;
         var what = job.Status == JobStatus.Stopped ? "stopped" : "finished";
         context.Err.WriteLine(
-            $"p: job {job.ShortId} on {job.Worker} {what} [exit {code}] after {Durations.Format(job.Duration(DateTimeOffset.UtcNow))}");
+            $"p: job {job.ShortId} on {job.Worker} {what} [exit {code}] after {Durations.Format(job.Duration(context.Clock.GetUtcNow()))}");
         return code;
     }
 }

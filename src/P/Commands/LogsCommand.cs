@@ -15,8 +15,7 @@ internal static class LogsCommand
         command.SetAction(async (parse, ct) =>
         {
             var target = JobTarget.Resolve(context, parse.GetValue(id)!);
-            var stdout = StandardStreams.Output();
-            var filter = new LogSentinel(stdout, target.Job.Id);
+            var filter = new LogSentinel(context.Stdout, target.Job.Id);
             await target.Agent.CopyLogAsync(target.Job.Id, parse.GetValue(follow), filter, ct);
             filter.Complete();
             if (!parse.GetValue(follow))

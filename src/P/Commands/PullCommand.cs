@@ -1,7 +1,6 @@
 using System.CommandLine;
 using P.Cli;
 using P.Sync;
-using P.Transport;
 
 namespace P.Commands;
 
@@ -25,7 +24,7 @@ internal static class PullCommand
             var workdir = $".p/workdirs/{target.Job.Id:D}/";
             var source = target.Transport.RsyncPath(relative == "." ? workdir : workdir + relative);
             var destination = Path.GetFullPath(parse.GetValue(dest) ?? ".", context.Cwd);
-            await new Rsync(new ProcessRunner(context), context)
+            await new Rsync(context)
                 .RunAsync(source, [source.Location, destination], context.Cwd, null, "pull", ct);
             context.Err.WriteLine($"p: pulled {relative} from job {target.Job.ShortId} to {destination}");
             return ExitCodes.Ok;

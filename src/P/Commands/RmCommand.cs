@@ -65,7 +65,7 @@ internal static class RmCommand
     private static bool Confirm(PContext context, int count)
     {
         context.Err.Write($"Remove all {count} jobs and their work dirs? [y/N] ");
-        using var input = new StreamReader(StandardStreams.Input());
+        using var input = new StreamReader(context.Stdin, leaveOpen: true);
         var answer = input.ReadLine()?.Trim();
         return answer is "y" or "Y" or "yes";
     }

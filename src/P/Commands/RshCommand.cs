@@ -1,5 +1,6 @@
 using P.Cli;
 using P.Core;
+using P.Processes;
 using P.Transport;
 
 namespace P.Commands;
@@ -23,49 +24,18 @@ internal static class RshCommand
         {
             throw new UserError("_rsh needs a host and a command.", ExitCodes.Usage);
         }
-        var runner = new ProcessRunner(context);
         var ssh = new SshCommand(connection, Paths.From(context), context).Build(RemoteBootstrap.Command);
-        var info = runner.StartInfo(ssh);
-        info.RedirectStandardInput = true;
-        info.RedirectStandardOutput = true;
-        using var process = runner.Start(info);
-
-        var toRemote = process.StandardInput.BaseStream;
-        await toRemote.WriteAsync(RemoteBootstrap.Header(args.Skip(1).ToList()), ct);
-        await toRemote.FlushAsync(ct);
-        var pumpIn = PumpAsync(StandardStreams.Input(), toRemote, ct);
-        var pumpOut = NoiseFilter.CopyAfterMarkerAsync(process.StandardOutput.BaseStream, StandardStreams.Output(), ct, flushEachChunk: true);
-        await pumpOut;
-        await process.WaitForExitAsync(ct);
-        _ = pumpIn; // rsync closes our stdin when it is done; nothing to wait for.
-        return process.ExitCode;
-    }
-
-    private static async Task PumpAsync(Stream from, Stream to, CancellationToken ct)
-    {
-        var buffer = new byte[64 * 1024];
-        try
+        return await context.Processes.RunAsync(new ProcessSpec(ssh)
         {
-            int read;
-            while ((read = await from.ReadAsync(buffer, ct)) > 0)
+            // rsync closes our stdin when it is done.
+            Stdin = async (toRemote, token) =>
             {
-                await to.WriteAsync(buffer.AsMemory(0, read), ct);
-                await to.FlushAsync(ct);
-            }
-        }
-        catch (IOException)
-        {
-            // ssh exited first.
-        }
-        finally
-        {
-            try
-            {
-                to.Close();
-            }
-            catch (IOException)
-            {
-            }
-        }
+                await toRemote.WriteAsync(RemoteBootstrap.Header([.. args.Skip(1)]), token);
+                await toRemote.FlushAsync(token);
+                await StreamPump.CopyAsync(context.Stdin, toRemote, token);
+            },
+            Stdout = new NoiseFilter(context.Stdout),
+            Stderr = new NoiseFilter(context.Stderr),
+        }, ct);
     }
 }

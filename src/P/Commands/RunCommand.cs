@@ -4,22 +4,30 @@ using P.Cli;
 using P.Core;
 using P.Store;
 using P.Sync;
-using P.Transport;
 using P.Watch;
 
 namespace P.Commands;
 
-/// <summary>`p [-n] [-d] [worker] -- command...`: sync, start in tmux, attach or stream.</summary>
+/// <summary>`p [-n] [-d] [-t|-T] [-e ...] [worker] -- command...`: sync, start in tmux, attach or stream.</summary>
 internal static class RunCommand
 {
+    /// <summary>What the command line asked for, beside the command itself.</summary>
+    private sealed record RunOptions(string? Worker, bool NoSync, bool Detach, bool? Tty, JobEnvironment Env);
+
     /// <summary>Adds the run options to the root command; <paramref name="command"/> is what followed `--`.</summary>
     public static void Configure(RootCommand root, PContext context, IReadOnlyList<string>? command)
     {
         var noSync = new Option<bool>("--no-sync", "-n") { Description = "Do not sync the current directory (the job gets an empty work dir)" };
         var detach = new Option<bool>("--detach", "-d") { Description = "Start the job, print its id, do not attach" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Give the job a terminal, even from a script (as ssh -tt)" };
+        var noTty = new Option<bool>("--no-tty", "-T") { Description = "Give the job no terminal, even at one: stream its stdin, stdout and stderr" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Set NAME=VALUE for the job, or pass this machine's NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var envFile = new Option<string[]>("--env-file") { Description = "Read NAME=VALUE lines for the job from a file (repeatable)", AllowMultipleArgumentsPerToken = false };
         var worker = new Argument<string?>("worker") { Description = "Worker to run on (default: the default worker)", Arity = ArgumentArity.ZeroOrOne, Hidden = true };
-        root.Options.Add(noSync);
-        root.Options.Add(detach);
+        foreach (var option in new Option[] { noSync, detach, tty, noTty, env, envFile })
+        {
+            root.Options.Add(option);
+        }
         root.Arguments.Add(worker);
         root.SetAction((parse, ct) =>
         {
@@ -30,21 +38,37 @@ internal static class RunCommand
                     ? "no command: run `p -- <command>`, or see `p --help`."
                     : $"'{name}' is not a p command; to run on worker '{name}', use `p {name} -- <command>`.", ExitCodes.Usage);
             }
-            return RunAsync(context, name, parse.GetValue(noSync), parse.GetValue(detach), command, ct);
+            if (parse.GetValue(tty) && parse.GetValue(noTty))
+            {
+                throw new UserError("-t and -T contradict each other: give one.", ExitCodes.Usage);
+            }
+            var variables = new JobEnvironment();
+            foreach (var file in parse.GetValue(envFile) ?? [])
+            {
+                variables.AddFile(file, context.Cwd, context.GetEnv);
+            }
+            foreach (var spec in parse.GetValue(env) ?? [])
+            {
+                variables.Add(spec, context.GetEnv);
+            }
+            var terminal = parse.GetValue(tty) ? true : parse.GetValue(noTty) ? false : (bool?)null;
+            return RunAsync(context, new RunOptions(name, parse.GetValue(noSync), parse.GetValue(detach), terminal, variables), command, ct);
         });
     }
 
-    private static async Task<int> RunAsync(PContext context, string? workerName, bool noSync, bool detach, IReadOnlyList<string> command, CancellationToken ct)
+    private static async Task<int> RunAsync(PContext context, RunOptions options, IReadOnlyList<string> command, CancellationToken ct)
     {
         if (command.Count == 0)
         {
             throw new UserError("nothing to run after `--`: e.g. `p -- make`.", ExitCodes.Usage);
         }
         var paths = Paths.From(context);
-        var worker = new ConfigStore(paths.ConfigFile).Load().Resolve(workerName);
+        var worker = new ConfigStore(paths.ConfigFile).Load().Resolve(options.Worker);
         var (_, transport, agent) = WorkerLink.Open(worker, paths, context);
         var store = new JobStore(paths.JobsDir);
-        var sync = !noSync;
+        var sync = !options.NoSync;
+        // As ssh and docker decide it: a terminal when p attaches, or when asked.
+        var tty = options.Tty ?? (!options.Detach && context.Interactive);
 
         var job = new Job
         {
@@ -53,17 +77,18 @@ internal static class RunCommand
             Cwd = context.Cwd,
             Command = command,
             Status = JobStatus.Starting,
-            StartedAt = DateTimeOffset.UtcNow,
+            StartedAt = context.Clock.GetUtcNow(),
             Synced = sync,
             StarterPid = Environment.ProcessId,
         };
         store.Save(job);
+        var finisher = new JobFinisher(agent, transport, store, context);
         try
         {
             if (sync)
             {
                 var basis = await agent.PrepareAsync(job.Id, context.Cwd, ct);
-                await new Syncer(new ProcessRunner(context), context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
+                await new Syncer(context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
             }
         }
         catch (Exception e) when (e is UserError or OperationCanceledException)
@@ -75,7 +100,11 @@ internal static class RunCommand
         }
         try
         {
-            await agent.StartAsync(job, ct);
+            if (!tty && !options.Detach)
+            {
+                return await finisher.StreamAsync(job, options.Env, ct);
+            }
+            await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, ct);
         }
         catch (UserError e) when (e.ExitCode is ExitCodes.Error or ExitCodes.Unreachable)
         {
@@ -96,15 +125,14 @@ internal static class RunCommand
         store.Save(job);
         WatcherLauncher.Start(context, paths, worker.Name);
 
-        if (detach)
+        if (options.Detach)
         {
             context.Out.WriteLine(job.Id.ToString("D"));
             return ExitCodes.Ok;
         }
-        var finisher = new JobFinisher(agent, transport, store, context);
         return context.Interactive
             ? await finisher.AttachAsync(job, ct)
-            : await finisher.StreamAsync(job, ct);
+            : await finisher.FollowLogAsync(job, ct);
     }
 
     /// <summary>Best effort: a half-synced work dir is no use to anyone.</summary>

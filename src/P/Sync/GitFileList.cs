@@ -1,5 +1,5 @@
 using System.Text;
-using P.Transport;
+using P.Processes;
 
 namespace P.Sync;
 
@@ -9,7 +9,7 @@ namespace P.Sync;
 /// global excludes file), plus .git itself: rsync's .gitignore filter differs
 /// from git in many ways.
 /// </summary>
-internal sealed class GitFileList(ProcessRunner runner)
+internal sealed class GitFileList(IProcessLauncher processes)
 {
     /// <returns>The NUL-separated list for rsync --files-from, or null outside a git work tree.</returns>
     public async Task<byte[]?> ListAsync(string directory, CancellationToken ct)
@@ -17,7 +17,7 @@ internal sealed class GitFileList(ProcessRunner runner)
         (int, byte[], string) top;
         try
         {
-            top = await runner.RunAsync(["git", "-C", directory, "rev-parse", "--show-toplevel"], null, ct);
+            top = await processes.CaptureAsync(new ProcessSpec(["git", "-C", directory, "rev-parse", "--show-toplevel"]), null, ct);
         }
         catch (Cli.UserError)
         {
@@ -27,8 +27,8 @@ internal sealed class GitFileList(ProcessRunner runner)
         {
             return null;
         }
-        var (code, files, err) = await runner.RunAsync(
-            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], null, ct);
+        var (code, files, err) = await processes.CaptureAsync(
+            new ProcessSpec(["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]), null, ct);
         if (code != 0)
         {
             throw new Cli.UserError($"git ls-files failed in {directory}: {err.Trim()}");

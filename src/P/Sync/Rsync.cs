@@ -1,10 +1,11 @@
 using P.Cli;
+using P.Processes;
 using P.Transport;
 
 namespace P.Sync;
 
 /// <summary>Runs rsync: progress on a terminal, a one-line error naming rsync's complaint otherwise.</summary>
-internal sealed class Rsync(ProcessRunner runner, PContext context)
+internal sealed class Rsync(PContext context)
 {
     // "partial transfer because of vanished source files": a file that
     // disappeared between listing and sending is not worth failing for.
@@ -21,28 +22,23 @@ internal sealed class Rsync(ProcessRunner runner, PContext context)
             argv.AddRange(["--info=progress2", "--no-inc-recursive"]);
         }
         argv.AddRange(arguments);
-
-        var info = runner.StartInfo(argv, endpoint.Environment, cwd);
-        info.RedirectStandardInput = true;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
         // progress2's numbers are parsed; keep them in the C locale.
-        info.Environment["LC_ALL"] = "C";
-        using var process = runner.Start(info);
-        using var kill = ct.Register(() => process.Kill(entireProcessTree: true));
-        var readErr = process.StandardError.ReadToEndAsync(ct);
-        var readOut = progress is null
-            ? process.StandardOutput.ReadToEndAsync(ct)
-            : progress.FollowAsync(process.StandardOutput, ct);
-        await ProcessRunner.WriteAndCloseAsync(process.StandardInput.BaseStream, stdin, ct);
-        await readOut;
-        await process.WaitForExitAsync(ct);
-        progress?.Clear();
-        var err = await readErr;
-        if (process.ExitCode != 0 && process.ExitCode != VanishedFiles)
+        var env = new Dictionary<string, string>(endpoint.Environment) { ["LC_ALL"] = "C" };
+        using var stderr = new MemoryStream();
+        var code = await context.Processes.RunAsync(new ProcessSpec(argv)
         {
+            Environment = env,
+            WorkingDirectory = cwd,
+            Stdin = stdin is null ? null : ProcessSpec.Bytes(stdin),
+            Stdout = progress,
+            Stderr = stderr,
+        }, ct);
+        progress?.Clear();
+        if (code != 0 && code != VanishedFiles)
+        {
+            var err = System.Text.Encoding.UTF8.GetString(stderr.ToArray());
             var detail = err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
-            throw new UserError($"{what} failed (rsync exit {process.ExitCode}: {detail})");
+            throw new UserError($"{what} failed (rsync exit {code}: {detail})");
         }
     }
 }

@@ -1,40 +1,36 @@
 using System.Diagnostics;
 using System.Text;
+using P.Transport;
 
 namespace P.Sync;
 
 /// <summary>
-/// Shows rsync's --info=progress2 on one terminal line, but only once the sync
-/// has taken more than a moment: quick syncs stay silent.
+/// Shows rsync's --info=progress2 (written to this stream) on one terminal
+/// line, but only once the sync has taken more than a moment: quick syncs stay silent.
 /// </summary>
-internal sealed class SyncProgress(TextWriter terminal, string what)
+internal sealed class SyncProgress(TextWriter terminal, string what) : WriteOnlyStream
 {
     private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(400);
     private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly StringBuilder line = new();
     private bool shown;
 
-    public async Task<string> FollowAsync(StreamReader output, CancellationToken ct)
+    // progress2 rewrites its line with '\r', also when writing to a pipe; it is ASCII.
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var line = new StringBuilder();
-        var buffer = new char[4096];
-        int read;
-        // progress2 rewrites its line with '\r', also when writing to a pipe.
-        while ((read = await output.ReadAsync(buffer, ct)) > 0)
+        foreach (var b in buffer.Span)
         {
-            foreach (var c in buffer.AsSpan(0, read))
+            if (b is (byte)'\r' or (byte)'\n')
             {
-                if (c is '\r' or '\n')
-                {
-                    Show(line.ToString().Trim());
-                    line.Clear();
-                }
-                else
-                {
-                    line.Append(c);
-                }
+                Show(line.ToString().Trim());
+                line.Clear();
+            }
+            else
+            {
+                line.Append((char)b);
             }
         }
-        return "";
+        return ValueTask.CompletedTask;
     }
 
     public void Clear()

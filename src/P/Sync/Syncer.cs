@@ -4,12 +4,12 @@ using P.Transport;
 namespace P.Sync;
 
 /// <summary>Copies the client's directory into a job's work dir with rsync.</summary>
-internal sealed class Syncer(ProcessRunner runner, PContext context)
+internal sealed class Syncer(PContext context)
 {
     public async Task SyncAsync(string source, IWorkerTransport transport, string workdir, string? basis, CancellationToken ct)
     {
         var target = transport.RsyncPath(workdir + "/");
-        var files = await new GitFileList(runner).ListAsync(source, ct);
+        var files = await new GitFileList(context.Processes).ListAsync(source, ct);
         var arguments = new List<string>();
         if (basis is not null)
         {
@@ -23,7 +23,7 @@ internal sealed class Syncer(ProcessRunner runner, PContext context)
         arguments.AddRange(["./", target.Location]);
         try
         {
-            await new Rsync(runner, context).RunAsync(target, arguments, source, files, "sync", ct);
+            await new Rsync(context).RunAsync(target, arguments, source, files, "sync", ct);
         }
         catch (UserError e)
         {

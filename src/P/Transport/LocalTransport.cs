@@ -1,37 +1,27 @@
+using System.Text;
+using P.Processes;
+
 namespace P.Transport;
 
 /// <summary>The `local` worker: the same agent and layout, run on this machine without ssh.</summary>
-internal sealed class LocalTransport(ProcessRunner runner, string home) : IWorkerTransport
+internal sealed class LocalTransport(IProcessLauncher processes, string home) : IWorkerTransport
 {
-    public async Task<RemoteResult> RunAsync(IReadOnlyList<string> argv, byte[]? stdin, CancellationToken ct)
+    public async Task<RemoteResult> RunAsync(IReadOnlyList<string> argv, RemoteIo io, CancellationToken ct)
     {
-        var (code, stdout, stderr) = await runner.RunAsync(argv, stdin, ct, cwd: home);
-        return new RemoteResult(code, stdout, stderr, false);
-    }
-
-    public async Task<RemoteResult> StreamAsync(IReadOnlyList<string> argv, Stream sink, CancellationToken ct)
-    {
-        var info = runner.StartInfo(argv, cwd: home);
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        info.RedirectStandardInput = true;
-        using var process = runner.Start(info);
-        using var kill = ct.Register(() => process.Kill(entireProcessTree: true));
-        process.StandardInput.Close();
-        var readErr = process.StandardError.ReadToEndAsync(ct);
-        var buffer = new byte[64 * 1024];
-        int read;
-        while ((read = await process.StandardOutput.BaseStream.ReadAsync(buffer, ct)) > 0)
+        using var captured = new MemoryStream();
+        var code = await processes.RunAsync(new ProcessSpec(argv)
         {
-            await sink.WriteAsync(buffer.AsMemory(0, read), ct);
-            await sink.FlushAsync(ct);
-        }
-        await process.WaitForExitAsync(ct);
-        return new RemoteResult(process.ExitCode, [], await readErr, false);
+            WorkingDirectory = home,
+            Stdin = io.Stdin,
+            Stdout = io.Stdout,
+            Stderr = io.Stderr ?? captured,
+            OwnSession = io.OwnSession,
+        }, ct);
+        return new RemoteResult(code, [], Encoding.UTF8.GetString(captured.ToArray()), false);
     }
 
     public Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct) =>
-        runner.RunInteractiveAsync([.. argv.Select(SafeWord.Check)], ct, home);
+        processes.RunAsync(new ProcessSpec([.. argv.Select(SafeWord.Check)]) { WorkingDirectory = home, Terminal = true }, ct);
 
     public RsyncEndpoint RsyncPath(string pathUnderHome) =>
         new(Path.Combine(home, pathUnderHome), [], new Dictionary<string, string>());

@@ -3,64 +3,63 @@ using System.Text;
 namespace P.Transport;
 
 /// <summary>
-/// Copies a stream, dropping everything up to and including the bootstrap's
-/// marker: a ~/.bashrc that echoes must not reach rsync or the agent parser.
+/// A write-through stream that drops everything up to and including the
+/// bootstrap's marker: a ~/.bashrc that echoes must not reach rsync, the agent
+/// parser or the user. What came before the marker is kept: when the marker
+/// never comes, it is ssh's own complaint.
 /// </summary>
-internal static class NoiseFilter
+internal sealed class NoiseFilter(Stream inner) : WriteOnlyStream
 {
     private static readonly byte[] MarkerBytes = Encoding.ASCII.GetBytes(RemoteBootstrap.Marker);
+    private readonly MemoryStream before = new();
 
-    /// <returns>Whether the marker was seen (if not, the remote side never ran our program).</returns>
+    /// <summary>Whether the marker was seen (if not, the remote side never ran our program).</summary>
+    public bool Seen { get; private set; }
+
+    /// <summary>What came before the marker, or everything when it never came.</summary>
+    public string Before => Encoding.UTF8.GetString(before.ToArray());
+
     public static async Task<bool> CopyAfterMarkerAsync(Stream source, Stream sink, CancellationToken ct, bool flushEachChunk = false)
     {
+        var filter = new NoiseFilter(sink);
         var buffer = new byte[64 * 1024];
-        var pending = new List<byte>();
-        var seen = false;
         int read;
         while ((read = await source.ReadAsync(buffer, ct)) > 0)
         {
-            if (!seen)
-            {
-                // Only the new bytes, and a marker's length before them, can hold a new match.
-                var from = Math.Max(0, pending.Count - MarkerBytes.Length + 1);
-                pending.AddRange(buffer.AsSpan(0, read));
-                var at = IndexOf(pending, MarkerBytes, from);
-                if (at < 0)
-                {
-                    continue;
-                }
-                seen = true;
-                var rest = pending.Skip(at + MarkerBytes.Length).ToArray();
-                pending.Clear();
-                await sink.WriteAsync(rest, ct);
-            }
-            else
-            {
-                await sink.WriteAsync(buffer.AsMemory(0, read), ct);
-            }
+            await filter.WriteAsync(buffer.AsMemory(0, read), ct);
             if (flushEachChunk)
             {
-                await sink.FlushAsync(ct);
+                await filter.FlushAsync(ct);
             }
         }
-        await sink.FlushAsync(ct);
-        return seen;
+        await filter.FlushAsync(ct);
+        return filter.Seen;
     }
 
-    private static int IndexOf(List<byte> haystack, byte[] needle, int from)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        for (var i = from; i + needle.Length <= haystack.Count; i++)
+        if (Seen)
         {
-            var match = true;
-            for (var j = 0; j < needle.Length && match; j++)
-            {
-                match = haystack[i + j] == needle[j];
-            }
-            if (match)
-            {
-                return i;
-            }
+            await inner.WriteAsync(buffer, cancellationToken);
+            return;
         }
-        return -1;
+        // Only the new bytes, and a marker's length before them, can hold a new match.
+        var from = (int)Math.Max(0, before.Length - MarkerBytes.Length + 1);
+        before.Write(buffer.Span);
+        var held = before.GetBuffer().AsSpan(0, (int)before.Length);
+        var at = held[from..].IndexOf(MarkerBytes);
+        if (at < 0)
+        {
+            return;
+        }
+        Seen = true;
+        var start = from + at + MarkerBytes.Length;
+        var rest = held[start..].ToArray();
+        before.SetLength(from + at);
+        await inner.WriteAsync(rest, cancellationToken);
     }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override void Flush() => inner.Flush();
 }

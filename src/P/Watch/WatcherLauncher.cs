@@ -1,6 +1,6 @@
 using P.Cli;
 using P.Core;
-using P.Transport;
+using P.Processes;
 
 namespace P.Watch;
 
@@ -22,13 +22,8 @@ internal static class WatcherLauncher
             return;
         }
         new WatcherLock(paths, worker).Launched();
-        var runner = new ProcessRunner(context);
-        var info = runner.StartInfo(["/bin/sh", "-c", Detach, context.Self, worker]);
-        info.RedirectStandardInput = true;
-        info.RedirectStandardOutput = true;
-        info.RedirectStandardError = true;
-        using var shell = runner.Start(info);
-        shell.StandardInput.Close();
-        shell.WaitForExit();
+        // The shell returns as soon as the watcher is in the background.
+        context.Processes.RunAsync(new ProcessSpec(["/bin/sh", "-c", Detach, context.Self, worker]), CancellationToken.None)
+            .GetAwaiter().GetResult();
     }
 }

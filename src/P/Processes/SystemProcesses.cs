@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using P.Cli;
+using P.Transport;
+
+namespace P.Processes;
+
+/// <summary>
+/// Real child processes. With P_DEBUG=1 every command line is echoed to stderr.
+/// </summary>
+internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IProcessLauncher
+{
+    private const int SigTerm = 15;
+    private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
+
+    public async Task<int> RunAsync(ProcessSpec spec, CancellationToken ct)
+    {
+        using var process = Start(spec);
+        using var stop = ct.Register(() => _ = TerminateAsync(process, spec.Grace));
+        if (spec.Terminal)
+        {
+            await process.WaitForExitAsync(CancellationToken.None);
+            ct.ThrowIfCancellationRequested();
+            return process.ExitCode;
+        }
+        // Not awaited: a writer pumping p's own stdin may be blocked in a read
+        // that only the user can end; the child's exit ends this call.
+        _ = WriteStdinAsync(process.StandardInput.BaseStream, spec.Stdin, ct);
+        await Task.WhenAll(
+            CopyAsync(process.StandardOutput.BaseStream, spec.Stdout),
+            CopyAsync(process.StandardError.BaseStream, spec.Stderr));
+        await process.WaitForExitAsync(CancellationToken.None);
+        ct.ThrowIfCancellationRequested();
+        return process.ExitCode;
+    }
+
+    private Process Start(ProcessSpec spec)
+    {
+        IReadOnlyList<string> argv = spec.OwnSession && SetsidPaths.FirstOrDefault(File.Exists) is { } setsid
+            ? [setsid, .. spec.Argv]
+            : spec.Argv;
+        var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+        foreach (var word in argv.Skip(1))
+        {
+            info.ArgumentList.Add(word);
+        }
+        if (spec.WorkingDirectory is not null)
+        {
+            info.WorkingDirectory = spec.WorkingDirectory;
+        }
+        foreach (var (key, value) in spec.Environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        info.RedirectStandardInput = info.RedirectStandardOutput = info.RedirectStandardError = !spec.Terminal;
+        if (debug)
+        {
+            log.WriteLine("p: + " + ShellQuote.Join(argv));
+        }
+        try
+        {
+            return Process.Start(info) ?? throw new UserError($"could not start {info.FileName}.");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new UserError($"could not run {info.FileName}: {e.Message}. Is it installed and on PATH?");
+        }
+    }
+
+    private static async Task TerminateAsync(Process process, TimeSpan grace)
+    {
+        try
+        {
+            if (process.HasExited)
+            {
+                return;
+            }
+            _ = Kill(process.Id, SigTerm);
+            using var limit = new CancellationTokenSource(grace);
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Only the child itself: its children may be a shared ssh master.
+            process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+    }
+
+    private static async Task WriteStdinAsync(Stream stdin, Func<Stream, CancellationToken, Task>? writer, CancellationToken ct)
+    {
+        try
+        {
+            if (writer is not null)
+            {
+                await writer(stdin, ct);
+            }
+            await stdin.FlushAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The child exited without reading all of it; its exit code tells why.
+        }
+        finally
+        {
+            try
+            {
+                stdin.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task CopyAsync(Stream from, Stream? to)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer)) > 0)
+        {
+            if (to is not null)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read));
+                await to.FlushAsync();
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
