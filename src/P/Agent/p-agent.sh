@@ -279,7 +279,11 @@ relay() {
   wait "$_out" "$_err"
   [ -f "$jd/exitcode" ] || read -r _rc <&4
   kill "$_in" 2>/dev/null
-  printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2
+  # The client has seen everything: nobody needs the end screen. If it is
+  # gone, the screen stays for `p attach`.
+  printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2 &&
+    tm kill-session -t "=$s" 2>/dev/null
+  return 0
 }
 
 # Reads one key. Keys typed while the job ran are dropped first, so they

@@ -44,16 +44,7 @@ internal static class JobTable
         }
     }
 
-    public static string StatusText(Job job) => job.Status switch
-    {
-        JobStatus.Starting => "starting",
-        JobStatus.Running => "running",
-        JobStatus.Done => job.ExitCode is { } code ? $"done [{code}]" : "done",
-        JobStatus.Stopped => "stopped",
-        JobStatus.Unknown => "unknown",
-        JobStatus.Lost => "lost",
-        _ => job.Status.ToString().ToLowerInvariant(),
-    };
+    public static string StatusText(Job job) => job.Describe();
 
     /// <summary>
     /// A job that may still be running counts up to now; a lost job without an

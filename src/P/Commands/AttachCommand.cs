@@ -1,4 +1,5 @@
 using System.CommandLine;
+using P.Agent;
 using P.Cli;
 using P.Core;
 
@@ -15,7 +16,7 @@ internal static class AttachCommand
             var target = JobTarget.Resolve(context, parse.GetValue(id)!);
             var finisher = target.Finisher;
             var state = await target.Agent.StatusAsync(target.Job.Id, ct);
-            if (state.SessionOpen && state.State != "lost")
+            if (state.SessionOpen && state.State != WorkerState.Lost)
             {
                 return await finisher.AttachAsync(target.Job, ct);
             }

@@ -25,7 +25,7 @@ internal static class CompleteCommand
         var jobs = new Command("jobs", "Short ids of the jobs in the local store, newest first") { running, describe };
         jobs.SetAction(parse => Print(context, paths =>
             new JobStore(paths.JobsDir).All()
-                .Where(j => !parse.GetValue(running) || MayBeRunning(j.Status))
+                .Where(j => !parse.GetValue(running) || j.Status.MayBeRunning())
                 .OrderByDescending(j => j.StartedAt)
                 .ThenBy(j => j.ShortId, StringComparer.Ordinal)
                 .Select(j => parse.GetValue(describe) ? $"{j.ShortId}:{Describe(j)}" : j.ShortId)));
@@ -37,22 +37,9 @@ internal static class CompleteCommand
         };
     }
 
-    // Unknown is included: the client missed the end, so the job may well
-    // still be there to attach to or stop.
-    private static bool MayBeRunning(JobStatus status) =>
-        status is JobStatus.Starting or JobStatus.Running or JobStatus.Unknown;
-
     private static string Describe(Job job)
     {
-        var status = job.Status switch
-        {
-            JobStatus.Starting => "starting",
-            JobStatus.Running => "running",
-            JobStatus.Done => $"done [{job.ExitCode}]",
-            JobStatus.Stopped => "stopped",
-            JobStatus.Unknown => "unknown",
-            _ => "lost",
-        };
+        var status = job.Describe();
         return $"{status} {job.Worker} {CommandText.Truncate(CommandText.Display(job.Command), 50)}";
     }
 

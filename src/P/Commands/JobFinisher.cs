@@ -26,7 +26,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             return ConnectionLost(job);
         }
-        if (!state.Finished && code != 0 && state.State == "running")
+        if (!state.Finished && code != 0 && state.State == WorkerState.Running)
         {
             // tmux attach ends with 0 on a detach or a closed session; anything
             // else while the job still runs is the link breaking under us.
@@ -74,7 +74,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         if (!state.Finished)
         {
             var done = Record(job, state);
-            context.Err.WriteLine($"p: job {job.ShortId} on {job.Worker} is {state.State}: the worker has no exit code for it.");
+            context.Err.WriteLine($"p: job {job.ShortId} on {job.Worker} is {state.State.ToString().ToLowerInvariant()}: the worker has no exit code for it.");
             return done.ExitCode ?? ExitCodes.Error;
         }
         // Nobody is watching this job's screen: its log holds everything.

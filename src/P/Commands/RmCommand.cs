@@ -53,7 +53,7 @@ internal static class RmCommand
         var chosen = ids.Select(id => JobLookup.Find(all, id)).ToList();
         if (done)
         {
-            chosen.AddRange(all.Where(j => j.Status is JobStatus.Done or JobStatus.Stopped or JobStatus.Lost));
+            chosen.AddRange(all.Where(j => j.Status.IsFinal()));
         }
         if (chosen.Count == 0 && ids.Length == 0 && !done)
         {
@@ -88,7 +88,7 @@ internal static class RmCommand
             var removable = new List<Job>();
             foreach (var job in jobs)
             {
-                if (states[job.Id].State != "running")
+                if (states[job.Id].State != WorkerState.Running)
                 {
                     removable.Add(job);
                 }

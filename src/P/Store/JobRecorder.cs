@@ -17,17 +17,11 @@ internal static class JobRecorder
         {
             return job;
         }
-        if (current.Status is JobStatus.Done or JobStatus.Stopped or JobStatus.Lost)
+        if (current.Status.IsFinal())
         {
             return current;
         }
-        var status = state.State switch
-        {
-            "done" => JobStatus.Done,
-            "stopped" => JobStatus.Stopped,
-            "lost" or "gone" or "unstarted" => JobStatus.Lost,
-            _ => JobStatus.Running,
-        };
+        var status = state.Status;
         if (current.Status == JobStatus.Starting && status == JobStatus.Running)
         {
             return current;

@@ -36,7 +36,7 @@ internal sealed class Reconciler(PContext context, Paths paths)
             foreach (var (job, state) in jobs.Zip(states))
             {
                 JobRecorder.Apply(store, job, state);
-                if (job.Status == JobStatus.Starting && state.State is "unstarted" or "gone")
+                if (job.Status == JobStatus.Starting && state.NeverStarted)
                 {
                     unstarted.Add(job.Id);
                 }

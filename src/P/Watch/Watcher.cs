@@ -98,7 +98,7 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
                 && byId.TryGetValue(state.Id, out var job))
             {
                 JobRecorder.Apply(store, job, state);
-                if (job.Status == JobStatus.Starting && state.State is "unstarted" or "gone")
+                if (job.Status == JobStatus.Starting && state.NeverStarted)
                 {
                     unstarted.Add(job.Id);
                 }

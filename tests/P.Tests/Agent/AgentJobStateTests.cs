@@ -12,7 +12,7 @@ public sealed class AgentJobStateTests
     {
         var state = Assert.Single(AgentJobState.ParseAll($"{A} running - - open 1699999999\n"));
 
-        Assert.Equal(new AgentJobState(A, "running", null, null, true, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
+        Assert.Equal(new AgentJobState(A, WorkerState.Running, null, null, true, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
         Assert.False(state.Finished);
     }
 
@@ -21,7 +21,7 @@ public sealed class AgentJobStateTests
     {
         var state = Assert.Single(AgentJobState.ParseAll($"{A} done 3 1700000000 closed 1699999999\n"));
 
-        Assert.Equal(new AgentJobState(A, "done", 3, DateTimeOffset.FromUnixTimeSeconds(1700000000), false, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
+        Assert.Equal(new AgentJobState(A, WorkerState.Done, 3, DateTimeOffset.FromUnixTimeSeconds(1700000000), false, DateTimeOffset.FromUnixTimeSeconds(1699999999)), state);
         Assert.Equal(TimeSpan.FromSeconds(1), state.RunTime);
         Assert.True(state.Finished);
     }
@@ -32,7 +32,8 @@ public sealed class AgentJobStateTests
         var states = AgentJobState.ParseAll($"{A} stopped 143 1700000001 open 1699999999\n{B} gone - - closed -\n");
 
         Assert.Equal([A, B], states.Select(s => s.Id));
-        Assert.Equal(["stopped", "gone"], states.Select(s => s.State));
+        Assert.Equal([WorkerState.Stopped, WorkerState.Gone], states.Select(s => s.State));
+        Assert.Equal([P.Core.JobStatus.Stopped, P.Core.JobStatus.Lost], states.Select(s => s.Status));
         Assert.Equal([143, null], states.Select(s => s.ExitCode));
         Assert.True(states[0].Finished);
         Assert.True(states[0].SessionOpen);
@@ -52,6 +53,9 @@ public sealed class AgentJobStateTests
     [InlineData("11111111-2222-3333-4444-555555555555 running - - open 1 extra")]
     [InlineData("11111111-2222-3333-4444-555555555555 running - - open")]
     [InlineData("P-AGENT/1 ERR bad job id")]
+    [InlineData("11111111-2222-3333-4444-555555555555 Running - - open 1")]
+    [InlineData("11111111-2222-3333-4444-555555555555 3 - - open 1")]
+    [InlineData("11111111-2222-3333-4444-555555555555 exploded - - open 1")]
     public void A_line_of_another_shape_is_a_format_error(string line)
     {
         Assert.Throws<FormatException>(() => AgentJobState.ParseAll(line + "\n"));
