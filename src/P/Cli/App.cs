@@ -92,6 +92,7 @@ internal static class App
         root.Subcommands.Add(StopCommand.Create(context));
         root.Subcommands.Add(PullCommand.Create(context));
         root.Subcommands.Add(RmCommand.Create(context));
+        root.Subcommands.Add(WaitCommand.Create(context));
         root.Subcommands.Add(CompletionCommand.Create(context));
         root.Subcommands.Add(CompleteCommand.Create(context));
         return root;
