@@ -37,6 +37,14 @@ _p_files() {
   compopt -o default 2>/dev/null
 }
 
+# Names of this shell's exported variables, for `-e NAME`.
+_p_add_env() {
+  local word
+  while IFS= read -r word; do
+    COMPREPLY+=("$word")
+  done < <(compgen -e -- "$cur")
+}
+
 # The words after `--` are the job's command line: complete them as one,
 # through bash-completion when it is loaded.
 _p_command() {
@@ -85,16 +93,19 @@ _p() {
   COMPREPLY=()
 
   # Options before the first operand belong to the run form: p [-n] [-d] [worker] -- cmd.
-  local i word verb='' at=0 run_options=0
+  local i word verb='' at=0 run_options=0 skip=0
   for (( i = 1; i < COMP_CWORD; i++ )); do
     word=${COMP_WORDS[i]}
     if [[ $word == -- ]]; then
       _p_command $(( i + 1 ))
       return 0
     fi
-    if [[ -z $verb ]]; then
+    if (( skip )); then
+      skip=0
+    elif [[ -z $verb ]]; then
       if [[ $word == -* ]]; then
         run_options=1
+        [[ $word == -e || $word == --env || $word == --env-file ]] && skip=1
       else
         verb=$word
         at=$i
@@ -103,11 +114,15 @@ _p() {
   done
 
   if [[ -z $verb ]]; then
+    case $prev in
+      -e | --env) _p_add_env; return 0 ;;
+      --env-file) _p_files; return 0 ;;
+    esac
     if [[ $cur == -* ]]; then
-      _p_add -n --no-sync -d --detach --help --
+      _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --help --
     else
       # `p -n ls` means nothing: after a run option only a worker fits.
-      (( run_options )) || _p_add ls attach logs stop pull rm worker completion
+      (( run_options )) || _p_add ls attach logs stop pull rm wait worker completion
       _p_add_from workers
     fi
     return 0
@@ -126,6 +141,18 @@ _p() {
       elif (( $(_p_operands $(( at + 1 ))) == 0 )); then
         _p_add_jobs --running
       fi
+      ;;
+    wait)
+      case $prev in
+        --timeout) ;;
+        *)
+          if [[ $cur == -* ]]; then
+            _p_add --timeout --help
+          else
+            _p_add_jobs --running
+          fi
+          ;;
+      esac
       ;;
     logs)
       if [[ $cur == -* ]]; then
@@ -200,9 +227,13 @@ _p() {
       ;;
     __complete) ;;
     *)
-      # p <worker> [-n] [-d] -- <command...>
+      # p <worker> [-n] [-d] [-t|-T] [-e ...] -- <command...>
+      case $prev in
+        -e | --env) _p_add_env; return 0 ;;
+        --env-file) _p_files; return 0 ;;
+      esac
       if [[ $cur == -* ]]; then
-        _p_add -n --no-sync -d --detach --
+        _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --
       else
         _p_add --
       fi

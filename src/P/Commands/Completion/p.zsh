@@ -72,7 +72,7 @@ _p() {
   # The p being completed, so `./p` or `~/bin/p` asks itself, not the one on PATH.
   local _p_cmd=$words[1]
   local word verb ret=1
-  integer i at=0 run_options=0
+  integer i at=0 run_options=0 skip=0
 
   # Options before the first operand belong to the run form: p [-n] [-d] [worker] -- cmd.
   for (( i = 2; i < CURRENT; i++ )); do
@@ -84,9 +84,12 @@ _p() {
       _normal
       return
     fi
-    if [[ -z $verb ]]; then
+    if (( skip )); then
+      skip=0
+    elif [[ -z $verb ]]; then
       if [[ $word == -* ]]; then
         run_options=1
+        [[ $word == (-e|--env|--env-file) ]] && skip=1
       else
         verb=$word
         (( at = i ))
@@ -94,6 +97,10 @@ _p() {
     fi
   done
 
+  case $words[CURRENT-1] in
+    (-e|--env) _parameters -g '*export*' && ret=0; return ret ;;
+    (--env-file) _files && ret=0; return ret ;;
+  esac
   if [[ -z $verb ]]; then
     if [[ $PREFIX == -* ]]; then
       local -a opts
@@ -103,6 +110,13 @@ _p() {
         '--no-sync:do not sync the current directory'
         '-d:start the job without attaching'
         '--detach:start the job without attaching'
+        '-t:give the job a terminal, even from a script'
+        '--tty:give the job a terminal, even from a script'
+        '-T:give the job no terminal: stream its stdio'
+        '--no-tty:give the job no terminal: stream its stdio'
+        '-e:set NAME=VALUE for the job'
+        '--env:set NAME=VALUE for the job'
+        '--env-file:read NAME=VALUE lines for the job from a file'
         '--help:show help'
       )
       _describe -t options 'option' opts && ret=0
@@ -117,6 +131,7 @@ _p() {
           'stop:kill a running job'
           'pull:copy a file or directory back from a job'
           'rm:remove a job and its remote work dir'
+          'wait:block until jobs end, exit with their code'
           'worker:manage workers'
           'completion:print a shell completion script'
         )
@@ -143,6 +158,11 @@ _p() {
       ;;
     attach|stop)
       _arguments $help '1:job:_p_jobs --running' && ret=0
+      ;;
+    wait)
+      _arguments $help \
+        '--timeout=[give up after this many seconds]:seconds: ' \
+        '*:job:_p_jobs --running' && ret=0
       ;;
     logs)
       _arguments $help \
@@ -181,6 +201,13 @@ _p() {
           '--no-sync:do not sync the current directory'
           '-d:start the job without attaching'
           '--detach:start the job without attaching'
+          '-t:give the job a terminal, even from a script'
+          '--tty:give the job a terminal, even from a script'
+          '-T:give the job no terminal: stream its stdio'
+          '--no-tty:give the job no terminal: stream its stdio'
+          '-e:set NAME=VALUE for the job'
+          '--env:set NAME=VALUE for the job'
+          '--env-file:read NAME=VALUE lines for the job from a file'
         )
         _describe -t options 'option' opts && ret=0
       else
