@@ -5,14 +5,25 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-for tool in dotnet sshd rsync tmux shellcheck busybox dash fish tcsh zsh git; do
-  path=$tool
-  [ "$tool" = sshd ] && path=/usr/sbin/sshd
-  command -v "$path" >/dev/null || {
-    echo "test.sh: $tool is missing: run .ci/run as root, or apt-get install openssh-server rsync tmux shellcheck busybox dash fish tcsh zsh git" >&2
-    exit 1
-  }
+# Debian packages the tests drive for real (sshd, rsync, tmux, the shells the
+# agent must run under, ...). As root, test.sh installs whatever is missing.
+packages="openssh-server rsync tmux clang zlib1g-dev shellcheck busybox dash fish tcsh zsh git procps util-linux bsdutils"
+missing=""
+for package in $packages; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing$missing"
+    apt-get update -q
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
+  else
+    echo "test.sh: missing Debian packages:$missing; run ./test.sh as root, or apt-get install$missing" >&2
+    exit 1
+  fi
+fi
+command -v dotnet >/dev/null || { echo "test.sh: the .NET 10 SDK (dotnet) is missing: see https://dot.net/download" >&2; exit 1; }
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -40,7 +51,11 @@ trap 'HOME=$smoke TMUX_TMPDIR=$smoke tmux -L p kill-server 2>/dev/null || true; 
   mkdir -p "$smoke/src" && cd "$smoke/src" && echo payload >file.txt
   "$smoke/bin/p" worker register local >/dev/null
   out=$("$smoke/bin/p" -- cat file.txt </dev/null)
-  [ "$(printf '%s' "$out" | tr -d '\r')" = payload ] || { echo "AOT smoke: unexpected output: $out" >&2; exit 1; }
+  [ "$out" = payload ] || { echo "AOT smoke: unexpected output: $out" >&2; exit 1; }
+  # shellcheck disable=SC2016 # $V is the job's to expand
+  out=$(printf 'in\n' | "$smoke/bin/p" -n -e V=ok -- sh -c 'cat; echo "$V"; echo err >&2' 2>/dev/null)
+  [ "$out" = "in
+ok" ] || { echo "AOT smoke: stdin, stdout, stderr or -e went wrong: $out" >&2; exit 1; }
   set +e
   "$smoke/bin/p" -- 'exit 7' </dev/null
   [ $? -eq 7 ] || { echo "AOT smoke: exit code not propagated" >&2; exit 1; }
