@@ -590,6 +590,118 @@ $r running - - open $(cat "$(jd "$r")/started_at")"
   case $out in *"session of job $d is closed"*) ;; *) bad "attach to a closed session:" "$out" ;; esac
 }
 
+# opts MODE [ENV-LINES]: the options block `start` reads from its stdin.
+opts() {
+  local block
+  block="mode $1"$'\n'"${2:-}"
+  printf '%s\n%s' "${#block}" "$block"
+}
+
+# agi INPUT-FILE ARGS...: ag with stdin from a file (and a time limit).
+agi() {
+  local input=$1
+  shift
+  timeout -k 2 20 env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" USER=root LOGNAME=root \
+    SHELL=/bin/sh LANG=C.UTF-8 "${SHX[@]}" "$A" "$@" <"$input"
+}
+
+t_pipe_mode() {
+  local id out err st
+  id=$(new_id)
+  { opts pipe "export V='a b \$x'"$'\n'; printf 'one\ntwo\n'; printf '\000bin\377'; } >"$T/in"
+  agi "$T/in" - start "$id" w1 /c d "$(sess "$id") w1 d" \
+    'wc -c; echo "v=$V"; for f in 0 1 2; do [ -t $f ] && echo "tty$f"; done; echo oops >&2; exit 5' \
+    >"$T/out" 2>"$T/err" || bad "start: exit status $?" "$(cat "$T/err")"
+  expect_eq "stdout: the frame, then the job's stdout" "$(cat "$T/out"; printf x)" "P-AGENT/1 OK
+13
+v=a b \$x
+x"
+  st=$(cat "$(jd "$id")/started_at")
+  err=$(tr '\000' '@' <"$T/err")
+  expect_eq "stderr: the job's, then the trailer" "$err" "oops
+@P-AGENT/1 END $id $id done 5 $(cat "$(jd "$id")/ended_at") open $st"
+  expect_eq "output.log: both streams, no CR" "$(sort "$(jd "$id")/output.log")" "$(printf '13\noops\nv=a b $x\n' | sort)"
+  [ "$(mode "$(jd "$id")/env")" = 600 ] || bad "env file mode $(mode "$(jd "$id")/env")"
+  wait_until 5 eval '! has_session "$id"' || bad "the session outlived a client that had the end"
+}
+
+t_pipe_stdin_eof() {
+  local id
+  id=$(new_id)
+  opts pipe >"$T/in"
+  agi "$T/in" - start "$id" w1 /c d l cat >"$T/out" 2>"$T/err" || bad "start: exit status $?"
+  expect_eq "cat of an empty stdin" "$(cat "$T/out")" "P-AGENT/1 OK"
+  expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 0
+}
+
+t_pipe_client_gone() {
+  local id out
+  id=$(new_id)
+  # The reader of the agent's stdout goes away after the first line; the job
+  # must neither block nor die: it writes 200 KiB more, then ends.
+  mkfifo "$T/fifo"
+  opts pipe >"$T/in"
+  agi "$T/in" - start "$id" w1 /c d l \
+    "echo first; head -c 204800 /dev/zero | tr '\\0' x; echo; echo last; exit 4" >"$T/fifo" 2>/dev/null &
+  out=$(head -n 2 "$T/fifo")
+  exec 5<&-
+  wait_done "$id"
+  expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 4
+  [ "$(tail -n 1 "$(jd "$id")/output.log")" = last ] || bad "log lacks the tail:" "$(tail -c 100 "$(jd "$id")/output.log")"
+  case $out in "P-AGENT/1 OK"$'\n'first) ;; *) bad "first lines:" "$out" ;; esac
+}
+
+t_null_mode() {
+  local id log
+  id=$(new_id)
+  opts null >"$T/in"
+  out=$(agi "$T/in" - start "$id" w1 /c d "$(sess "$id") w1 d" 'cat; echo done-reading; [ -t 1 ] || echo notty; echo e >&2') ||
+    bad "start failed:" "$out"
+  case $out in "P-AGENT/1 OK"$'\n'"started $(sess "$id") "*) ;; *) bad "reply:" "$out" ;; esac
+  wait_done "$id"
+  log=$(cat "$(jd "$id")/output.log")
+  case $log in *done-reading*notty*) ;; *) bad "log:" "$log" ;; esac
+  case $log in *$'\r'*) bad "a CR in the log of a job without a terminal" ;; esac
+  case $(tmx capture-pane -p -t "$(sess "$id")") in
+    *"this job has no terminal"*"done-reading"*"Job done [exit 0]"*) ;;
+    *) bad "pane:" "$(tmx capture-pane -p -t "$(sess "$id")")" ;;
+  esac
+}
+
+t_signal_verb() {
+  local id out
+  id=$(new_id)
+  opts pipe >"$T/in"
+  agi "$T/in" - start "$id" w1 /c d l 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done' \
+    >"$T/out" 2>"$T/err" &
+  wait_until 5 grep -q ready "$(jd "$id")/output.log" || bad "the job did not start"
+  out=$(ag - signal "$id" TERM)
+  expect_eq "signal reply" "$out" "P-AGENT/1 OK
+sent"
+  wait
+  expect_eq "stdout" "$(cat "$T/out")" "P-AGENT/1 OK
+ready
+got-term"
+  expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 7
+  out=$(ag - signal "$id" INT)
+  expect_eq "signal to a finished job" "$out" "P-AGENT/1 OK
+finished"
+  out=$(ag - signal "$id" KILL)
+  case $out in "P-AGENT/1 ERR bad signal"*) ;; *) bad "signal KILL:" "$out" ;; esac
+}
+
+t_login_umask() {
+  local id
+  id=$(new_id)
+  opts null >"$T/in"
+  (umask 002 && agi "$T/in" - start "$id" w1 /c d l 'umask; touch made') >/dev/null || bad "start failed"
+  wait_done "$id"
+  case $(cat "$(jd "$id")/output.log") in 0002*) ;; *) bad "job umask:" "$(cat "$(jd "$id")/output.log")" ;; esac
+  [ "$(mode "$(wd "$id")/made")" = 664 ] || bad "file made by the job: $(mode "$(wd "$id")/made")"
+  [ "$(mode "$(jd "$id")/exitcode")" = 600 ] || bad "agent's exitcode file: $(mode "$(jd "$id")/exitcode")"
+  [ "$(mode "$(jd "$id")")" = 700 ] || bad "job dir: $(mode "$(jd "$id")")"
+}
+
 hms() { printf '%d:%02d:%02d' $(($1 / 3600)) $(($1 / 60 % 60)) $(($1 % 60)); }
 
 status_left() { tmx display -p -t "$1" '#{T:status-left}'; }
@@ -993,6 +1105,12 @@ TESTS=(
   "events: exits once its reader is gone|t_events_reader_gone"
   "logs follow: exits once orphaned|t_logs_follow_orphaned"
   "status: started_at field; a prepared job is unstarted|t_status_fields"
+  "start pipe: stdin, stdout, stderr and env relayed; the trailer; the session closes|t_pipe_mode"
+  "start pipe: an empty stdin is EOF at once|t_pipe_stdin_eof"
+  "start pipe: a client gone mid-stream neither blocks nor kills the job|t_pipe_client_gone"
+  "start null: no terminal, stdin /dev/null, LF log, the pane shows output and the end|t_null_mode"
+  "signal: reaches a running job's group; finished; bad signal|t_signal_verb"
+  "start: the job gets the login umask; the agent's files stay private|t_login_umask"
   "shellcheck -s sh passes|t_shellcheck"
 )
 

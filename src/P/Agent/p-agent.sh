@@ -331,12 +331,12 @@ cmd_run() {
 
 # Runs the job in its own process group; sets rc. Job control makes that
 # group the pane's foreground group: Ctrl+C reaches only the job, and stop
-# can kill the group. No exec: this leader traps INT and exits with the job's
-# status, because a bash wrapper (set -m, in a function) aborts when its job
-# dies of SIGINT.
+# can kill the group. No exec: this leader survives the signals sent to the
+# group and exits with the job's status (a job may trap them and go on), and
+# a bash wrapper (set -m, in a function) aborts when its job dies of SIGINT.
 run_job() {
   set -m
-  /bin/sh -c 'echo $$ >"$1"; umask "$3"; trap : INT QUIT; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh" "$_um"
+  /bin/sh -c 'echo $$ >"$1"; umask "$3"; trap : INT QUIT TERM HUP; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh" "$_um"
   rc=$?
   set +m
 }
