@@ -37,7 +37,7 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
     {
         for (var attempt = 0; ; attempt++)
         {
-            var framed = new FrameSplitter(sink);
+            var framed = new FrameSplitter(sink, input?.Accepted);
             var io = new RemoteIo(
                 input is null ? null : (stdin, token) => input.WriteAsync(stdin, framed.Accepted, token),
                 framed,
@@ -102,7 +102,8 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
 /// What a call sends besides its argv: <paramref name="Head"/> at once, then,
 /// once the agent has accepted the call, <paramref name="Forward"/> (p's own
 /// stdin for a streamed job) to its end. <paramref name="Stderr"/> gets the
-/// call's stderr instead of the error message.
+/// call's stderr instead of the error message; <paramref name="Accepted"/>
+/// runs when the agent accepts the call, before any payload is passed on.
 /// </summary>
 internal sealed record AgentInput(byte[] Head, Stream? Forward = null, Stream? Stderr = null, bool OwnSession = false, Action? Accepted = null)
 {
@@ -110,12 +111,7 @@ internal sealed record AgentInput(byte[] Head, Stream? Forward = null, Stream? S
     {
         await remote.WriteAsync(Head, ct);
         await remote.FlushAsync(ct);
-        if (Forward is null && Accepted is null || !await accepted)
-        {
-            return;
-        }
-        Accepted?.Invoke();
-        if (Forward is not null)
+        if (Forward is not null && await accepted)
         {
             await Processes.StreamPump.CopyAsync(Forward, remote, ct);
         }

@@ -2,8 +2,8 @@ using System.Text;
 
 namespace P.Agent;
 
-/// <summary>A write-only stream that keeps the agent's first line (its frame) and passes the rest on.</summary>
-internal sealed class FrameSplitter(Stream inner) : Stream
+/// <summary>A write-only stream that keeps the agent's first line (its frame) and passes the rest on; <c>onAccepted</c> runs when the frame is OK.</summary>
+internal sealed class FrameSplitter(Stream inner, Action? onAccepted = null) : Stream
 {
     private readonly List<byte> head = [];
     private readonly TaskCompletionSource<bool> accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +40,14 @@ internal sealed class FrameSplitter(Stream inner) : Stream
         }
         head.AddRange(buffer.Span[..newline]);
         Frame = Encoding.UTF8.GetString([.. head]);
-        accepted.TrySetResult(Frame == AgentClient.FramePrefix + "OK");
+        var ok = Frame == AgentClient.FramePrefix + "OK";
+        if (ok)
+        {
+            // Before any byte of payload moves on: what the caller records
+            // on acceptance comes before whatever the payload leads to.
+            onAccepted?.Invoke();
+        }
+        accepted.TrySetResult(ok);
         await inner.WriteAsync(buffer[(newline + 1)..], cancellationToken);
     }
 
