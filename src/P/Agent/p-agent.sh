@@ -281,8 +281,11 @@ relay() {
   kill "$_in" 2>/dev/null
   # The client has seen everything: nobody needs the end screen. If it is
   # gone, the screen stays for `p attach`.
-  printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2 &&
-    tm kill-session -t "=$s" 2>/dev/null
+  # In the background, with stdio of its own: the call ends, and with it the
+  # client's wait, as soon as the trailer is out.
+  if printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2; then
+    tm kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
+  fi
   return 0
 }
 
