@@ -540,7 +540,12 @@ ctrl_c_case() {
   local id s banner pg
   id=$(new_id)
   s=$(sess "$id")
-  start "$id" "$1"
+  if [ "${4:-tty}" = tty ]; then
+    start "$id" "$1"
+  else
+    opts "$4" >"$T/in"
+    agi "$T/in" - start "$id" w1 /c d l "$1" >/dev/null || bad "start ($4) failed"
+  fi
   wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -q started' || bad "job did not start"
   if [ "$2" = key ]; then
     tmx send-keys -t "$s" C-c
@@ -562,6 +567,11 @@ t_ctrl_c() {
   ctrl_c_case 'echo started; sleep 300' key 130
   ctrl_c_case 'echo started; sleep 300' kill 130
   ctrl_c_case 'trap "echo caught" INT; echo started; sleep 300; echo after; exit 7' key 7
+}
+
+t_ctrl_c_no_tty() {
+  ctrl_c_case 'echo started; sleep 300' key 130 null
+  ctrl_c_case 'trap "echo caught; exit 7" INT; echo started; sleep 300' key 7 null
 }
 
 t_close() {
@@ -1093,6 +1103,7 @@ TESTS=(
   "attach: a key on the done screen detaches and closes the session|t_attach_done"
   "attach: keys typed while the job ran do not dismiss the done screen|t_attach_typeahead"
   "Ctrl-C / SIGINT reach the job only: its exit code, the done screen|t_ctrl_c"
+  "Ctrl-C in the pane of a job without a terminal reaches the job|t_ctrl_c_no_tty"
   "close: kills a finished job's session, not a running one|t_close"
   "status bar: label, state and elapsed time|t_status_bar"
   "stop: SIGINT ignored, SIGTERM after the grace: exit 143, stopped|t_stop_escalates"

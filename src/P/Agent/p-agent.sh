@@ -332,14 +332,23 @@ cmd_run() {
   exit 0
 }
 
-# Runs the job in its own process group; sets rc. Job control makes that
-# group the pane's foreground group: Ctrl+C reaches only the job, and stop
-# can kill the group. No exec: this leader survives the signals sent to the
-# group and exits with the job's status (a job may trap them and go on), and
-# a bash wrapper (set -m, in a function) aborts when its job dies of SIGINT.
+# run_job [STDIN STDOUT STDERR]: runs the job in its own process group; sets
+# rc. Job control makes that group the pane's foreground group: Ctrl+C reaches
+# only the job, and stop can kill the group. The redirections belong to the
+# command, not to a function call: bash hands the terminal over through its
+# own fd 2, which must stay the pane. No exec: this leader survives the
+# signals sent to the group and exits with the job's status (a job may trap
+# them and go on), and a bash wrapper (set -m, in a function) aborts when its
+# job dies of SIGINT.
 run_job() {
+  # shellcheck disable=SC2016 # expanded by the leader's own sh
+  _lead='echo $$ >"$1"; umask "$3"; trap : INT QUIT TERM HUP; /bin/sh -l "$2"; exit $?'
   set -m
-  /bin/sh -c 'echo $$ >"$1"; umask "$3"; trap : INT QUIT TERM HUP; /bin/sh -l "$2"; exit $?' sh "$jd/pgid" "$jd/cmd.sh" "$_um"
+  if [ $# -eq 3 ]; then
+    /bin/sh -c "$_lead" sh "$jd/pgid" "$jd/cmd.sh" "$_um" <"$1" >"$2" 2>"$3"
+  else
+    /bin/sh -c "$_lead" sh "$jd/pgid" "$jd/cmd.sh" "$_um"
+  fi
   rc=$?
   set +m
 }
@@ -376,7 +385,7 @@ run_on_pipes() {
   tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >"$_o" 2>/dev/null &
   # shellcheck disable=SC2086
   tee -a $_tp "$jd/output.log" "$_tty" <"$jd/e.pipe" >"$_e" 2>/dev/null &
-  run_job <"$_i" >"$jd/o.pipe" 2>"$jd/e.pipe"
+  run_job "$_i" "$jd/o.pipe" "$jd/e.pipe"
   # The tees end when every writer is gone: the log is complete.
   wait
 }
