@@ -11,6 +11,10 @@ missing() {
   exit 1
 }
 command -v dotnet >/dev/null || missing "the .NET 10 SDK (dotnet)" "see https://dot.net/download"
+# NativeAOT links with clang and zlib; as root on Debian, fetch them.
+if { ! command -v clang >/dev/null || [ ! -e /usr/include/zlib.h ]; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q clang zlib1g-dev
+fi
 command -v clang >/dev/null || missing "clang (NativeAOT links with it)" "apt-get install clang"
 [ -e /usr/include/zlib.h ] || missing "zlib's headers (NativeAOT links with zlib)" "apt-get install zlib1g-dev"
 
