@@ -34,6 +34,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         }
         if (!state.Finished)
         {
+            WatcherLauncher.Start(context, Paths.From(context), job.Worker);
             context.Err.WriteLine($"p: detached from job {job.ShortId} on {job.Worker}; it keeps running.");
             context.Err.WriteLine($"   p attach {job.ShortId}    re-attach");
             context.Err.WriteLine($"   p logs -f {job.ShortId}   follow its output");

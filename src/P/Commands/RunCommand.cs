@@ -123,13 +123,14 @@ internal static class RunCommand
         }
         job = job with { Status = JobStatus.Running, StarterPid = null };
         store.Save(job);
-        WatcherLauncher.Start(context, paths, worker.Name);
-
         if (options.Detach)
         {
+            WatcherLauncher.Start(context, paths, worker.Name);
             context.Out.WriteLine(job.Id.ToString("D"));
             return ExitCodes.Ok;
         }
+        // While p follows the job it hears the end itself; the finisher
+        // launches a watcher if it lets go first.
         return context.Interactive
             ? await finisher.AttachAsync(job, ct)
             : await finisher.FollowLogAsync(job, ct);
