@@ -116,16 +116,25 @@ internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IPro
         }
     }
 
+    // A sink that fails (p's stdout closed by `| head`) stops receiving, but
+    // the child's output is still drained so that the child never blocks.
     private static async Task CopyAsync(Stream from, Stream? to)
     {
         var buffer = new byte[64 * 1024];
         int read;
         while ((read = await from.ReadAsync(buffer)) > 0)
         {
-            if (to is not null)
+            try
             {
-                await to.WriteAsync(buffer.AsMemory(0, read));
-                await to.FlushAsync();
+                if (to is not null)
+                {
+                    await to.WriteAsync(buffer.AsMemory(0, read));
+                    await to.FlushAsync();
+                }
+            }
+            catch (IOException)
+            {
+                to = null;
             }
         }
     }
