@@ -13,9 +13,11 @@
 // would (SYN, SYN-ACK, ACK): what the client sent meanwhile waits for it.
 //
 // The counter file holds the totals carried so far, "up N\ndown M\n" (up:
-// client to target), rewritten atomically after each chunk; it first appears
-// once the relay listens. The relay runs until SIGTERM or SIGINT, or, when its
-// stdin is a pipe, until the other end of that pipe closes, so a parent that
+// client to target), rewritten atomically (write and rename) after each chunk
+// (a burst of chunks coalesces into one rewrite); it first appears once the
+// relay listens, so it doubles as a readiness signal. The relay runs until
+// SIGTERM or SIGINT or, when its stdin is an anonymous pipe (`cmd | relay`,
+// `exec 9> >(relay)`), until the other end of that pipe closes: a parent that
 // dies without cleaning up takes the relay with it.
 using System.Collections.Concurrent;
 using System.Diagnostics;
