@@ -543,8 +543,7 @@ ctrl_c_case() {
   if [ "${4:-tty}" = tty ]; then
     start "$id" "$1"
   else
-    opts "$4" >"$T/in"
-    agi "$T/in" - start "$id" w1 /c d l "$1" >/dev/null || bad "start ($4) failed"
+    agi /dev/null - start -m "$4" "$id" w1 /c d l "$1" >/dev/null || bad "start ($4) failed"
   fi
   wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -q started' || bad "job did not start"
   if [ "$2" = key ]; then
@@ -600,13 +599,6 @@ $r running - - open $(cat "$(jd "$r")/started_at")"
   case $out in *"session of job $d is closed"*) ;; *) bad "attach to a closed session:" "$out" ;; esac
 }
 
-# opts MODE [ENV-LINES]: the options block `start` reads from its stdin.
-opts() {
-  local block
-  block="mode $1"$'\n'"${2:-}"
-  printf '%s\n%s' "${#block}" "$block"
-}
-
 # agi INPUT-FILE ARGS...: ag with stdin from a file (and a time limit).
 agi() {
   local input=$1
@@ -618,8 +610,9 @@ agi() {
 t_pipe_mode() {
   local id out err st
   id=$(new_id)
-  { opts pipe "export V='a b \$x'"$'\n'; printf 'one\ntwo\n'; printf '\000bin\377'; } >"$T/in"
-  agi "$T/in" - start "$id" w1 /c d "$(sess "$id") w1 d" \
+  local env="export V='a b \$x'"$'\n'
+  { printf '%s' "$env"; printf 'one\ntwo\n'; printf '\000bin\377'; } >"$T/in"
+  agi "$T/in" - start -m pipe -e "$(printf '%s' "$env" | wc -c)" "$id" w1 /c d "$(sess "$id") w1 d" \
     'wc -c; echo "v=$V"; for f in 0 1 2; do [ -t $f ] && echo "tty$f"; done; echo oops >&2; exit 5' \
     >"$T/out" 2>"$T/err" || bad "start: exit status $?" "$(cat "$T/err")"
   expect_eq "stdout: the frame, then the job's stdout" "$(cat "$T/out"; printf x)" "P-AGENT/1 OK
@@ -638,8 +631,7 @@ x"
 t_pipe_stdin_eof() {
   local id
   id=$(new_id)
-  opts pipe >"$T/in"
-  agi "$T/in" - start "$id" w1 /c d l cat >"$T/out" 2>"$T/err" || bad "start: exit status $?"
+  agi /dev/null - start -m pipe "$id" w1 /c d l cat >"$T/out" 2>"$T/err" || bad "start: exit status $?"
   expect_eq "cat of an empty stdin" "$(cat "$T/out")" "P-AGENT/1 OK"
   expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 0
 }
@@ -650,8 +642,7 @@ t_pipe_client_gone() {
   # The reader of the agent's stdout goes away after the first line; the job
   # must neither block nor die: it writes 200 KiB more, then ends.
   mkfifo "$T/fifo"
-  opts pipe >"$T/in"
-  agi "$T/in" - start "$id" w1 /c d l \
+  agi /dev/null - start -m pipe "$id" w1 /c d l \
     "echo first; head -c 204800 /dev/zero | tr '\\0' x; echo; echo last; exit 4" >"$T/fifo" 2>/dev/null &
   out=$(head -n 2 "$T/fifo")
   exec 5<&-
@@ -664,8 +655,7 @@ t_pipe_client_gone() {
 t_null_mode() {
   local id log
   id=$(new_id)
-  opts null >"$T/in"
-  out=$(agi "$T/in" - start "$id" w1 /c d "$(sess "$id") w1 d" 'cat; echo done-reading; [ -t 1 ] || echo notty; echo e >&2') ||
+  out=$(agi /dev/null - start -m null "$id" w1 /c d "$(sess "$id") w1 d" 'cat; echo done-reading; [ -t 1 ] || echo notty; echo e >&2') ||
     bad "start failed:" "$out"
   case $out in "P-AGENT/1 OK"$'\n'"started $(sess "$id") "*) ;; *) bad "reply:" "$out" ;; esac
   wait_done "$id"
@@ -681,8 +671,7 @@ t_null_mode() {
 t_signal_verb() {
   local id out
   id=$(new_id)
-  opts pipe >"$T/in"
-  agi "$T/in" - start "$id" w1 /c d l 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done' \
+  agi /dev/null - start -m pipe "$id" w1 /c d l 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done' \
     >"$T/out" 2>"$T/err" &
   wait_until 5 grep -q ready "$(jd "$id")/output.log" || bad "the job did not start"
   out=$(ag - signal "$id" TERM)
@@ -703,8 +692,7 @@ finished"
 t_login_umask() {
   local id
   id=$(new_id)
-  opts null >"$T/in"
-  (umask 002 && agi "$T/in" - start "$id" w1 /c d l 'umask; touch made') >/dev/null || bad "start failed"
+  (umask 002 && agi /dev/null - start -m null "$id" w1 /c d l 'umask; touch made') >/dev/null || bad "start failed"
   wait_done "$id"
   case $(cat "$(jd "$id")/output.log") in 0002*) ;; *) bad "job umask:" "$(cat "$(jd "$id")/output.log")" ;; esac
   [ "$(mode "$(wd "$id")/made")" = 664 ] || bad "file made by the job: $(mode "$(wd "$id")/made")"

@@ -19,35 +19,39 @@ internal sealed class AgentApi(AgentClient client)
     }
 
     /// <summary>Starts a job that runs on by itself (mode tty or null).</summary>
-    public Task StartAsync(Job job, JobMode mode, JobEnvironment env, CancellationToken ct) =>
-        client.CallAsync("start", StartArgs(job), ct, StartOptions(mode, env));
+    public Task StartAsync(Job job, JobMode mode, JobEnvironment env, CancellationToken ct)
+    {
+        var variables = Encoding.UTF8.GetBytes(env.ToShell());
+        return client.CallAsync("start", StartArgs(job, mode, variables), ct, variables.Length > 0 ? variables : null);
+    }
 
     /// <summary>
     /// Starts a job without a terminal and relays its streams in the same
     /// call: stdin from <paramref name="stdin"/> once the job runs, stdout to
     /// <paramref name="stdout"/>, stderr and then the final state to <paramref name="stderr"/>.
     /// </summary>
-    public Task StreamJobAsync(Job job, JobEnvironment env, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct) =>
-        client.StreamAsync("start", StartArgs(job), stdout, ct,
-            new AgentInput(StartOptions(JobMode.Pipe, env), stdin, stderr, OwnSession: true, Accepted: started));
+    public Task StreamJobAsync(Job job, JobEnvironment env, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct)
+    {
+        var variables = Encoding.UTF8.GetBytes(env.ToShell());
+        return client.StreamAsync("start", StartArgs(job, JobMode.Pipe, variables), stdout, ct,
+            new AgentInput(variables, stdin, stderr, OwnSession: true, Accepted: started));
+    }
 
     /// <summary>Passes a signal on to a running job's process group; false when it had finished.</summary>
     public async Task<bool> SignalAsync(Guid id, string signal, CancellationToken ct) =>
         (await client.CallAsync("signal", [Id(id), signal], ct)).StartsWith("sent", StringComparison.Ordinal);
 
-    private static IReadOnlyList<string> StartArgs(Job job)
+    // The environment's values come first on stdin (-e: how many bytes), never
+    // in an argv, which `ps` shows to every user of the worker. Without them
+    // the agent reads nothing: stdin is the job's.
+    private static IReadOnlyList<string> StartArgs(Job job, JobMode mode, byte[] variables)
     {
         var display = CommandText.Display(job.Command);
         var label = $"{job.SessionName} {job.Worker} {CommandText.Truncate(display, 40)}";
-        return [Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command];
-    }
-
-    // The agent reads a byte count, then its options: the mode, then the
-    // environment as sh lines (values never travel in an argv).
-    private static byte[] StartOptions(JobMode mode, JobEnvironment env)
-    {
-        var block = Encoding.UTF8.GetBytes($"mode {mode.ToString().ToLowerInvariant()}\n{env.ToShell()}");
-        return [.. Encoding.ASCII.GetBytes(block.Length.ToString(CultureInfo.InvariantCulture) + "\n"), .. block];
+        var options = variables.Length > 0
+            ? ["-m", mode.ToString().ToLowerInvariant(), "-e", variables.Length.ToString(CultureInfo.InvariantCulture)]
+            : new[] { "-m", mode.ToString().ToLowerInvariant() };
+        return [.. options, Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command];
     }
 
     public async Task<IReadOnlyList<AgentJobState>> StatusAsync(IEnumerable<Guid> ids, CancellationToken ct) =>

@@ -62,8 +62,9 @@ put() {
   printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 
-# POSIX single quoting without a subshell, so trailing newlines survive.
-q() {
+# POSIX single quoting into $_q, without a subshell (trailing newlines
+# survive, and no fork: the start path is on the client's clock).
+qv() {
   _r='' _s=$1
   while :; do
     case $_s in
@@ -71,7 +72,12 @@ q() {
       *) break ;;
     esac
   done
-  printf "'%s%s'" "$_r" "$_s"
+  _q="'$_r$_s'"
+}
+
+q() {
+  qv "$1"
+  printf '%s' "$_q"
 }
 
 need() {
@@ -94,16 +100,29 @@ job_dirs() {
 }
 
 version() {
-  cksum <"$0" | {
-    read -r _crc _size _rest
-    printf '%s.%s' "$_crc" "$_size"
-  }
+  read -r _crc _size _rest <<EOF
+$(cksum <"$0")
+EOF
+  printf '%s.%s' "$_crc" "$_size"
 }
 
+# The layout, and what this worker's tmux and tee can do, made once per agent
+# version: the first line of ~/.p/tmux.conf names the version that wrote it.
 layout() {
+  _ver=${_have:-$(version)}
+  if { read -r _l <"$P/tmux.conf"; } 2>/dev/null && [ "$_l" = "# p-agent $_ver" ] && [ -d "$W" ] && [ -d "$P/basis" ]; then
+    read_features
+    return 0
+  fi
   mkdir -p "$P/bin" "$J" "$W" "$P/basis" || die "cannot create $P"
   chmod 700 "$P" "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null
-  cat >"$P/tmux.conf.tmp.$$" <<'EOF'
+  _arith=0
+  tmux_has_arithmetic && _arith=1
+  _teep=''
+  tee -p </dev/null >/dev/null 2>&1 && _teep=-p
+  put "$P/features" "$_arith $_teep"
+  cat >"$P/tmux.conf.tmp.$$" <<EOF
+# p-agent $_ver
 set -gq remain-on-exit on
 set -gq history-limit 50000
 set -gq status-interval 1
@@ -112,6 +131,12 @@ set -gq window-size latest
 set -sq escape-time 10
 EOF
   mv -f "$P/tmux.conf.tmp.$$" "$P/tmux.conf"
+}
+
+# $_arith: tmux >= 3.2; $_teep: "-p" where tee has it (GNU), else empty.
+read_features() {
+  _arith=0 _teep=''
+  { read -r _arith _teep <"$P/features"; } 2>/dev/null
 }
 
 # tmux >= 3.2 computes the elapsed time in the status format; older ones call
@@ -126,22 +151,39 @@ tmux_has_arithmetic() {
   [ "$_maj" -gt 3 ] || { [ "$_maj" -eq 3 ] && [ "${_min:-0}" -ge 2 ]; }
 }
 
-# status-left is strftime-expanded, then format-expanded: escape both.
+NL='
+'
+
+# tmux_escape TEXT: sets $_esc. status-left and pipe-pane commands are
+# strftime-expanded, then format-expanded: escape both; newlines become spaces.
 tmux_escape() {
-  printf '%s' "$1" | tr '\n' ' ' | sed 's/#/##/g; s/%/%%/g'
+  _esc='' _s=$1
+  while [ -n "$_s" ]; do
+    _rest=${_s#?}
+    _c=${_s%"$_rest"}
+    _s=$_rest
+    case $_c in
+      '#') _esc="$_esc##" ;;
+      %) _esc="$_esc%%" ;;
+      "$NL") _esc="$_esc " ;;
+      *) _esc="$_esc$_c" ;;
+    esac
+  done
 }
 
+# status_format LABEL: sets $_fmt, the status line of a job's session.
 status_format() {
-  _label=$(tmux_escape "$1")
-  if tmux_has_arithmetic; then
+  tmux_escape "$1"
+  _label=$_esc
+  if [ "$_arith" = 1 ]; then
     _e='#{?#{@p_end},#{e|-:#{@p_end},#{@p_start}},#{e|-:%s,#{@p_start}}}'
     _h="#{e|/:$_e,3600}"
     _m="#{e|m:#{e|/:$_e,60},60}"
     _sec="#{e|m:$_e,60}"
-    printf '%s [#{@p_state}] %s:#{?#{e|<:%s,10},0,}%s:#{?#{e|<:%s,10},0,}%s ' \
-      "$_label" "$_h" "$_m" "$_m" "$_sec" "$_sec"
+    _fmt="$_label [#{@p_state}] $_h:#{?#{e|<:$_m,10},0,}$_m:#{?#{e|<:$_sec,10},0,}$_sec "
   else
-    printf '%s [#{@p_state}] #(/bin/sh %s - elapsed %s) ' "$_label" "$(tmux_escape "$0")" "$id"
+    tmux_escape "$0"
+    _fmt="$_label [#{@p_state}] #(/bin/sh $_esc - elapsed $id) "
   fi
 }
 
@@ -174,57 +216,82 @@ cmd_prepare() {
   return 0
 }
 
-# start <uuid> <worker> <cwd> <display> <label> <argv...>
+# start [-m tty|pipe|null] [-e <bytes>] <uuid> <worker> <cwd> <display> <label> <argv...>
 # One argv word is a shell command line; several are executed as they are.
-# Stdin may start with options: a byte count on one line, then that many bytes:
-# a line "mode <tty|pipe|null>" and the job's environment as sh `export`
-# lines, quoted by the client (values never travel in an argv). No options:
-# mode tty, no environment. In mode pipe the reply is the frame, then the
+# -m: the terminal mode (default tty). -e: stdin starts with that many bytes,
+# the job's environment as sh `export` lines quoted by the client (values
+# never travel in an argv). In mode pipe the reply is the frame, then the
 # job's stdout; its stderr follows on stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
+  mode='tty' _envn=0
+  while :; do
+    case ${1:-} in
+      -m) mode=${2:-} ;;
+      -e) _envn=${2:-} ;;
+      *) break ;;
+    esac
+    shift 2
+  done
+  [ $# -ge 6 ] || die "usage: start [-m tty|pipe|null] [-e <bytes>] <uuid> <worker> <cwd> <display> <label> <argv...>"
+  case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
+  case $_envn in '' | *[!0-9]*) die "bad environment length: $_envn" ;; esac
   job_dirs "$1"
   worker=$2 cwd=$3 display=$4 label=$5
   shift 5
-  [ $# -ge 1 ] || die "no command given"
   need tmux
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
-  mkdir -p "$jd" "$wd" || die "cannot create $jd"
-  # rsync gave the work dir the client directory's mode.
-  chmod 700 "$jd" "$wd"
-  read_options
-  case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
-  put "$jd/mode" "$mode"
-  put "$jd/umask" "$login_umask"
+  if [ -d "$wd" ]; then
+    # rsync gave the work dir the client directory's mode.
+    chmod 700 "$jd" "$wd" || die "cannot make $jd private"
+  else
+    mkdir -p "$jd" "$wd" || die "cannot create $jd"
+  fi
+  if [ "$_envn" -gt 0 ]; then
+    dd bs=1 count="$_envn" of="$jd/env" 2>/dev/null || die "cannot write $jd/env"
+  fi
+  # Read by nobody before the job starts: written in place, without a fork.
+  printf '%s\n' "$mode" >"$jd/mode"
+  printf '%s\n' "$login_umask" >"$jd/umask"
+  printf '%s\n' "$display" >"$jd/cmd"
+  printf '%s\n' "$cwd" >"$jd/cwd"
+  printf '%s\n' "$worker" >"$jd/worker"
   {
-    [ -s "$jd/env" ] && printf '. %s\n' "$(q "$jd/env")"
+    if [ "$_envn" -gt 0 ]; then
+      qv "$jd/env"
+      printf '. %s\n' "$_q"
+    fi
     if [ $# -eq 1 ]; then
       printf '%s\n' "$1"
     else
       printf 'exec'
-      for _a in "$@"; do printf ' %s' "$(q "$_a")"; done
+      for _a in "$@"; do
+        qv "$_a"
+        printf ' %s' "$_q"
+      done
       printf '\n'
     fi
   } >"$jd/cmd.sh"
-  if [ "$mode" != tty ]; then
-    for _f in o.pipe e.pipe; do mkfifo "$jd/$_f" || die "cannot create $jd/$_f"; done
-  fi
-  if [ "$mode" = pipe ]; then
-    for _f in in out err "done"; do mkfifo "$jd/$_f" || die "cannot create $jd/$_f"; done
-    # Held open before the job can end, so its exit code cannot be missed.
-    exec 4<>"$jd/done"
-  fi
+  case $mode in
+    null) mkfifo "$jd/o.pipe" "$jd/e.pipe" || die "cannot create the FIFOs in $jd" ;;
+    pipe)
+      mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
+      # Held open before the job can end, so its exit code cannot be missed.
+      exec 4<>"$jd/done"
+      ;;
+  esac
   started=$(now)
-  put "$jd/cmd" "$display"
-  put "$jd/cwd" "$cwd"
-  put "$jd/worker" "$worker"
   put "$jd/started_at" "$started"
   : >"$jd/output.log"
   put "$jd/tmux_session" "$s"
   _pipe=''
-  [ "$mode" = tty ] && _pipe=$(tmux_escape "exec cat >>$(q "$jd/output.log")")
-  _fmt=$(status_format "$label")
+  if [ "$mode" = tty ]; then
+    qv "$jd/output.log"
+    tmux_escape "exec cat >>$_q"
+    _pipe=$_esc
+  fi
+  status_format "$label"
   tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$0" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_start "$started" \; \
@@ -250,18 +317,6 @@ cmd_start() {
   printf 'started %s %s\n' "$s" "$started"
 }
 
-# Sets $mode and writes $jd/env from the options on stdin (see cmd_start).
-read_options() {
-  mode='tty'
-  IFS= read -r _n || return 0
-  case $_n in '' | *[!0-9]*) die "bad options length: $_n" ;; esac
-  dd bs=1 count="$_n" of="$jd/options" 2>/dev/null || die "cannot read the job's options"
-  { read -r _k mode || :; } <"$jd/options"
-  [ "$_k" = mode ] || die "bad options: no mode"
-  tail -n +2 "$jd/options" >"$jd/env" || die "cannot write $jd/env"
-  rm -f "$jd/options"
-}
-
 # Mode pipe, once the job is started: our stdin, stdout and stderr become
 # the job's. The client may go away at any time: a write to it fails
 # (SIGPIPE ignored, here and in the relays) and the job runs on without us.
@@ -277,13 +332,21 @@ relay() {
   cat "$jd/err" >&2 &
   _err=$!
   wait "$_out" "$_err"
-  [ -f "$jd/exitcode" ] || read -r _rc <&4
+  # _run writes exitcode, then the same into the FIFO we hold.
+  if [ -f "$jd/exitcode" ]; then
+    read -r _rc <"$jd/exitcode"
+  else
+    read -r _rc <&4
+  fi
   kill "$_in" 2>/dev/null
+  read -r _end <"$jd/ended_at"
+  _state='done'
+  [ -f "$jd/stopped" ] && _state=stopped
   # The client has seen everything: nobody needs the end screen. If it is
   # gone, the screen stays for `p attach`.
   # In the background, with stdio of its own: the call ends, and with it the
   # client's wait, as soon as the trailer is out.
-  if printf '\000P-AGENT/1 END %s %s\n' "$id" "$(status_lines "$id")" >&2; then
+  if printf '\000P-AGENT/1 END %s %s %s %s %s open %s\n' "$id" "$id" "$_state" "$_rc" "$_end" "$started" >&2; then
     tm kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
   fi
   return 0
@@ -374,11 +437,11 @@ run_on_pane() {
 # and shows it on the pane. GNU tee -p, and busybox tee always, go on when
 # one output (the client's relay) is gone.
 run_on_pipes() {
-  _tty=$(tty) || _tty=/dev/null
+  read_features
+  _tty=/dev/tty
   stty -ixon 2>/dev/null
   printf '%s\r\n' "--- p: this job has no terminal: keys typed here do not reach it (Ctrl+C interrupts it, Ctrl+B D detaches) ---"
-  _tp=''
-  tee -p </dev/null >/dev/null 2>&1 && _tp=-p
+  _tp=$_teep
   _i=/dev/null _o=/dev/null _e=/dev/null
   [ "$_mode" = pipe ] && _i=$jd/in _o=$jd/out _e=$jd/err
   # shellcheck disable=SC2086 # $_tp is empty or one option
@@ -665,7 +728,7 @@ main() {
   case $verb in
     check) cmd_check ;;
     prepare) [ $# -eq 2 ] || die "usage: prepare <uuid> <key>"; cmd_prepare "$@" ;;
-    start) [ $# -ge 6 ] || die "usage: start <uuid> <worker> <cwd> <display> <label> <argv...>"; cmd_start "$@" ;;
+    start) cmd_start "$@" ;;
     _run) cmd_run "$1" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;

@@ -24,16 +24,11 @@ internal static class RshCommand
         {
             throw new UserError("_rsh needs a host and a command.", ExitCodes.Usage);
         }
-        var ssh = new SshCommand(connection, Paths.From(context), context).Build(RemoteBootstrap.Command);
+        var ssh = new SshCommand(connection, Paths.From(context), context).Build(RemoteBootstrap.Command([.. args.Skip(1)]));
         return await context.Processes.RunAsync(new ProcessSpec(ssh)
         {
             // rsync closes our stdin when it is done.
-            Stdin = async (toRemote, token) =>
-            {
-                await toRemote.WriteAsync(RemoteBootstrap.Header([.. args.Skip(1)]), token);
-                await toRemote.FlushAsync(token);
-                await StreamPump.CopyAsync(context.Stdin, toRemote, token);
-            },
+            Stdin = (toRemote, token) => StreamPump.CopyAsync(context.Stdin, toRemote, token),
             Stdout = new NoiseFilter(context.Stdout),
             Stderr = new NoiseFilter(context.Stderr),
         }, ct);

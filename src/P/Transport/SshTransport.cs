@@ -18,17 +18,9 @@ internal sealed class SshTransport(Connection connection, Paths paths, IProcessL
         using var captured = new MemoryStream();
         var stdout = new NoiseFilter(io.Stdout);
         var stderr = new NoiseFilter(io.Stderr ?? captured);
-        var code = await processes.RunAsync(new ProcessSpec(ssh.Build(RemoteBootstrap.Command, batch: !context.StdinIsTerminal))
+        var code = await processes.RunAsync(new ProcessSpec(ssh.Build(RemoteBootstrap.Command(argv), batch: !context.StdinIsTerminal))
         {
-            Stdin = async (stdin, token) =>
-            {
-                await stdin.WriteAsync(RemoteBootstrap.Header(argv), token);
-                await stdin.FlushAsync(token);
-                if (io.Stdin is not null)
-                {
-                    await io.Stdin(stdin, token);
-                }
-            },
+            Stdin = io.Stdin,
             Stdout = stdout,
             Stderr = stderr,
             OwnSession = io.OwnSession,

@@ -23,10 +23,10 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task A_run_from_a_script_is_one_call_that_relays_stdout_and_stderr_and_ends_with_the_jobs_code()
     {
-        string? options = null;
+        string? mode = null;
         worker.On("start", call =>
         {
-            options = call.ReadOptions();
+            mode = call.Mode;
             call.Ok();
             call.Out("out\r\x00\xff\n");
             call.Err("err\n");
@@ -40,9 +40,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal("out\r\x00\xff\n", outcome.Out);
         Assert.Equal("err\n", outcome.Err);
         Assert.Equal(["start"], worker.Verbs);
-        Assert.Equal("mode pipe\n", options);
+        Assert.Equal("pipe", mode);
         var call = Assert.Single(worker.Calls);
-        Assert.Equal(["w1", p.Home, "make -k", $"{SingleJob().SessionName} w1 make -k", "make", "-k"], call.Args.Skip(1));
+        Assert.Equal(["-m", "pipe", SingleJob().Id.ToString("D"), "w1", p.Home, "make -k", $"{SingleJob().SessionName} w1 make -k", "make", "-k"], call.Args);
         Assert.Equal(JobStatus.Done, SingleJob().Status);
         Assert.Equal(3, SingleJob().ExitCode);
     }
@@ -54,7 +54,6 @@ public sealed class RunCommandTests : IDisposable
         p.Stdin = [.. "line one\n"u8, 0, 255];
         worker.On("start", call =>
         {
-            call.ReadOptions();
             call.Ok();
             received = call.ReadRest();
             call.Trailer(call.JobId, "done", 0);
@@ -71,14 +70,17 @@ public sealed class RunCommandTests : IDisposable
     public async Task Environment_values_travel_in_the_options_never_in_the_argv_or_the_store()
     {
         const string Value = "a b 'q' \"d\" $HOME\nline2";
-        string? options = null;
+        string? env = null;
+        byte[]? stdin = null;
         worker.On("start", call =>
         {
-            options = call.ReadOptions();
+            env = call.ReadEnvironment();
             call.Ok();
+            stdin = call.ReadRest();
             call.Trailer(call.JobId, "done", 0);
             return Task.FromResult(0);
         });
+        p.Stdin = "the job's own stdin"u8.ToArray();
         p.Env["FROM_CLIENT"] = "client value";
         var envFile = Path.Combine(p.Home, "job.env");
         File.WriteAllText(envFile, "# a comment\n\nFILE_VAR=x=y z\nFROM_CLIENT\n");
@@ -87,8 +89,9 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.Equal(0, outcome.ExitCode);
         Assert.Equal(
-            "mode pipe\nexport FILE_VAR='x=y z'\nexport SECRET='a b '\\''q'\\'' \"d\" $HOME\nline2'\nexport FROM_CLIENT='client value'\n",
-            options);
+            "export FILE_VAR='x=y z'\nexport SECRET='a b '\\''q'\\'' \"d\" $HOME\nline2'\nexport FROM_CLIENT='client value'\n",
+            env);
+        Assert.Equal(p.Stdin, stdin);
         Assert.DoesNotContain(worker.Calls.SelectMany(c => c.Args), a => a.Contains("client value", StringComparison.Ordinal) || a.Contains("line2", StringComparison.Ordinal));
         Assert.DoesNotContain("line2", File.ReadAllText(Path.Combine(p.JobsDir, $"{SingleJob().Id:D}.json")), StringComparison.Ordinal);
     }
@@ -113,7 +116,6 @@ public sealed class RunCommandTests : IDisposable
     {
         worker.On("start", call =>
         {
-            call.ReadOptions();
             call.Out("P-AGENT/1 ERR tmux is not installed on this worker: install it there\n");
             return Task.FromResult(1);
         });
@@ -130,7 +132,6 @@ public sealed class RunCommandTests : IDisposable
     {
         worker.On("start", call =>
         {
-            call.ReadOptions();
             call.Ok();
             call.Out("partial\n");
             return Task.FromResult(255);
@@ -154,7 +155,6 @@ public sealed class RunCommandTests : IDisposable
         var passedOn = new TaskCompletionSource<string>();
         worker.On("start", async call =>
         {
-            call.ReadOptions();
             call.Ok();
             accepted.SetResult();
             var got = await passedOn.Task;
@@ -185,7 +185,6 @@ public sealed class RunCommandTests : IDisposable
         var accepted = new TaskCompletionSource();
         worker.On("start", async call =>
         {
-            call.ReadOptions();
             call.Ok();
             accepted.SetResult();
             await Task.Delay(Timeout.Infinite, call.Cancelled).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -226,7 +225,6 @@ public sealed class RunCommandTests : IDisposable
         var second = new TaskCompletionSource();
         worker.On("start", async call =>
         {
-            call.ReadOptions();
             call.Ok();
             accepted.SetResult();
             await second.Task;
@@ -258,15 +256,15 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "-d" }, "mode null\n")]
-    [InlineData(new[] { "-d", "-t" }, "mode tty\n")]
-    [InlineData(new[] { "-d", "-T" }, "mode null\n")]
+    [InlineData(new[] { "-d" }, "null")]
+    [InlineData(new[] { "-d", "-t" }, "tty")]
+    [InlineData(new[] { "-d", "-T" }, "null")]
     public async Task Detach_is_one_call_and_has_a_terminal_only_when_asked(string[] flags, string mode)
     {
         string? options = null;
         worker.On("start", call =>
         {
-            options = call.ReadOptions();
+            options = call.Mode;
             call.Ok();
             call.Out("started p-x 1700000000\n");
             return Task.FromResult(0);
@@ -296,7 +294,7 @@ public sealed class RunCommandTests : IDisposable
     {
         worker.On("start", call =>
         {
-            Assert.Equal("mode pipe\n", call.ReadOptions());
+            Assert.Equal("pipe", call.Mode);
             call.Ok();
             call.Trailer(call.JobId, "done", 0);
             return Task.FromResult(0);

@@ -73,18 +73,46 @@ internal sealed class FakeCall(string verb, IReadOnlyList<string> args, Stream s
 
     public CancellationToken Cancelled { get; } = ct;
 
-    /// <summary>The options block `start` reads first: "mode X\n" and the env lines.</summary>
-    public string ReadOptions()
+    /// <summary>`start`'s -m: the job's terminal mode.</summary>
+    public string Mode => Option("-m") ?? "tty";
+
+    /// <summary>`start`'s arguments after its options: uuid, worker, cwd, display, label, argv.</summary>
+    public IReadOnlyList<string> StartArgs => [.. Args.Skip(OptionWords)];
+
+    public Guid JobId => Guid.Parse(Verb == "start" ? StartArgs[0] : Args[0]);
+
+    /// <summary>The environment `start` reads first on stdin (its -e says how many bytes): sh export lines.</summary>
+    public string ReadEnvironment()
     {
-        var count = new StringBuilder();
-        int b;
-        while ((b = stdin.ReadByte()) is >= 0 and not '\n')
-        {
-            count.Append((char)b);
-        }
-        var block = new byte[int.Parse(count.ToString(), System.Globalization.CultureInfo.InvariantCulture)];
+        var block = new byte[int.Parse(Option("-e") ?? "0", System.Globalization.CultureInfo.InvariantCulture)];
         stdin.ReadExactly(block);
         return Encoding.UTF8.GetString(block);
+    }
+
+    // Options come in pairs before the uuid: -m MODE, -e BYTES.
+    private int OptionWords
+    {
+        get
+        {
+            var i = 0;
+            while (i + 1 < Args.Count && Args[i].StartsWith('-'))
+            {
+                i += 2;
+            }
+            return i;
+        }
+    }
+
+    private string? Option(string name)
+    {
+        for (var i = 0; i < OptionWords; i += 2)
+        {
+            if (Args[i] == name)
+            {
+                return Args[i + 1];
+            }
+        }
+        return null;
     }
 
     /// <summary>Everything p sends after the options, to its end.</summary>
@@ -104,8 +132,6 @@ internal sealed class FakeCall(string verb, IReadOnlyList<string> args, Stream s
     /// <summary>The end of a streamed job, as the agent appends it to stderr.</summary>
     public void Trailer(Guid id, string state, int exitCode) =>
         Err($"\0P-AGENT/1 END {id:D} {id:D} {state} {exitCode} 1700000010 open 1700000000\n");
-
-    public Guid JobId => Guid.Parse(Args[0]);
 
     private static void Write(Stream stream, string text)
     {

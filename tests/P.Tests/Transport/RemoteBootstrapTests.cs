@@ -6,7 +6,7 @@ namespace P.Tests.Transport;
 
 /// <summary>
 /// Plays sshd: the login shell gets RemoteBootstrap.Command as its -c string
-/// and the header (then any payload) on stdin, in some other directory.
+/// and any payload on stdin, in some other directory.
 /// </summary>
 public sealed class RemoteBootstrapTests : IDisposable
 {
@@ -49,8 +49,7 @@ public sealed class RemoteBootstrapTests : IDisposable
 
     private async Task<(byte[] Before, byte[] After)> LoginAsync(string shell, IReadOnlyList<string> argv, byte[]? payload = null, Dictionary<string, string>? env = null)
     {
-        byte[] stdin = [.. RemoteBootstrap.Header(argv), .. payload ?? []];
-        var result = await Exec.RunAsync([shell, "-c", RemoteBootstrap.Command], stdin, elsewhere, env ?? Environment());
+        var result = await Exec.RunAsync([shell, "-c", RemoteBootstrap.Command(argv)], payload ?? [], elsewhere, env ?? Environment());
         Assert.True(result.ExitCode == 0, $"{shell} exited {result.ExitCode}: {result.Stderr}");
         var at = result.Stdout.AsSpan().IndexOf(MarkerBytes);
         Assert.True(at >= 0, $"no marker in the output of {shell}: {Encoding.UTF8.GetString(result.Stdout)}");
@@ -69,7 +68,7 @@ public sealed class RemoteBootstrapTests : IDisposable
 
     [Theory]
     [MemberData(nameof(LoginShells))]
-    public async Task Bytes_after_the_header_reach_the_program_byte_for_byte(string shell)
+    public async Task Stdin_reaches_the_program_byte_for_byte(string shell)
     {
         var payload = new byte[200_000];
         new Random(42).NextBytes(payload);
@@ -117,32 +116,39 @@ public sealed class RemoteBootstrapTests : IDisposable
     [Fact]
     public async Task A_program_that_is_not_installed_fails_after_the_marker()
     {
-        byte[] stdin = RemoteBootstrap.Header(["p-no-such-program-anywhere"]);
-
-        var result = await Exec.RunAsync(["/bin/sh", "-c", RemoteBootstrap.Command], stdin, elsewhere, Environment());
+        var result = await Exec.RunAsync(["/bin/sh", "-c", RemoteBootstrap.Command(["p-no-such-program-anywhere"])], [], elsewhere, Environment());
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Equal(RemoteBootstrap.Marker, Encoding.UTF8.GetString(result.Stdout));
     }
 
     [Fact]
-    public void The_header_is_the_byte_count_of_the_quoted_words_then_the_words()
+    public void The_argv_travels_as_one_base64_word_of_its_quoted_words()
     {
-        var header = Encoding.UTF8.GetString(RemoteBootstrap.Header(["echo", "ü"]));
+        var command = RemoteBootstrap.Command(["echo", "ü"]);
 
-        // 'echo' 'ü' is 11 bytes: ü is two bytes in UTF-8.
-        Assert.Equal("11\n'echo' 'ü'", header);
+        var word = command[(command.LastIndexOf(' ') + 1)..];
+        Assert.Matches("^[A-Za-z0-9+/]+=*$", word);
+        Assert.Equal("'echo' 'ü'", Encoding.UTF8.GetString(Convert.FromBase64String(word)));
+    }
+
+    [Fact]
+    public void An_argv_too_long_for_one_argument_is_refused_with_a_hint()
+    {
+        var error = Assert.Throws<P.Cli.UserError>(() => RemoteBootstrap.Command(["echo", new string('x', 100 * 1024)]));
+
+        Assert.Equal(2, error.ExitCode);
+        Assert.Contains("put it in a script", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_command_has_nothing_fish_or_tcsh_would_reinterpret_inside_its_quotes()
     {
-        var command = RemoteBootstrap.Command;
-        Assert.StartsWith("sh -c '", command, StringComparison.Ordinal);
-        Assert.EndsWith("'", command, StringComparison.Ordinal);
-        var inner = command["sh -c '".Length..^1];
+        var inner = RemoteBootstrap.Script;
         Assert.DoesNotContain('\'', inner);
         Assert.DoesNotContain('!', inner);
         Assert.DoesNotContain('\n', inner);
+        Assert.DoesNotContain("\\\\", inner, StringComparison.Ordinal);
+        Assert.StartsWith($"sh -c '{inner}' p ", RemoteBootstrap.Command(["true"]), StringComparison.Ordinal);
     }
 }
