@@ -282,9 +282,10 @@ cmd_start() {
       ;;
   esac
   started=$(now)
-  put "$jd/started_at" "$started"
+  # Readers take an empty started_at for none, and only test tmux_session.
+  printf '%s\n' "$started" >"$jd/started_at"
   : >"$jd/output.log"
-  put "$jd/tmux_session" "$s"
+  printf '%s\n' "$s" >"$jd/tmux_session"
   _pipe=''
   if [ "$mode" = tty ]; then
     qv "$jd/output.log"
@@ -382,7 +383,8 @@ cmd_run() {
     run_on_pipes
   fi
   _end=$(now)
-  put "$jd/ended_at" "$_end"
+  # Nobody reads ended_at before exitcode exists; exitcode appears whole.
+  printf '%s\n' "$_end" >"$jd/ended_at"
   put "$jd/exitcode" "$rc"
   [ -p "$jd/done" ] && printf '%s\n' "$rc" 1<>"$jd/done"
   _state="done $rc"
@@ -439,7 +441,6 @@ run_on_pane() {
 run_on_pipes() {
   read_features
   _tty=/dev/tty
-  stty -ixon 2>/dev/null
   printf '%s\r\n' "--- p: this job has no terminal: keys typed here do not reach it (Ctrl+C interrupts it, Ctrl+B D detaches) ---"
   _tp=$_teep
   _i=/dev/null _o=/dev/null _e=/dev/null
@@ -478,8 +479,9 @@ $s 0
 $s 1
 "*) _sess=open ;;
     esac
-    _st=-
+    _st=''
     [ -f "$jd/started_at" ] && read -r _st <"$jd/started_at"
+    [ -n "$_st" ] || _st=-
     if [ ! -d "$jd" ]; then
       printf '%s gone - - closed -\n' "$id"
     elif [ -f "$jd/exitcode" ]; then
