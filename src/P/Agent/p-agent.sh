@@ -5,9 +5,11 @@
 # uploaded by the client to ~/.p/bin/p-agent and never edited by hand.
 #
 # Invocation:  sh ~/.p/bin/p-agent <version> <verb> [args...]
+#   (or sourced by the client's launcher with P_AGENT_SELF naming this file)
 #   <version> is what the client expects: the POSIX `cksum` of this file as
 #   "<crc>.<size>", or "-" to skip the check (calls made by tmux itself).
 #   On a mismatch the agent does nothing and answers "P-AGENT/1 STALE".
+#   ~/.p/bin/.version keeps the last cksum; the client's installer removes it.
 #
 # Replies start with one frame line, then the verb's payload:
 #   P-AGENT/1 OK            the verb ran; its output follows
@@ -30,7 +32,7 @@
 # attached, so output.log gets every byte. exitcode is written last: its
 # presence means the job is over and output.log is complete.
 #
-# Terminal modes (`start` reads them from its stdin, see cmd_start):
+# Terminal modes (`start -m`, see cmd_start):
 #   tty   the job's stdio is its pane; pipe-pane copies the pane to output.log.
 #   pipe  no terminal: stdin, stdout and stderr are FIFOs that this `start`
 #         call relays to its own stdin, stdout and stderr (the client's ssh
@@ -46,6 +48,8 @@ umask 077
 P="$HOME/.p"
 J="$P/jobs"
 W="$P/workdirs"
+# This file: the client's launcher sources it and names it in P_AGENT_SELF.
+self=${P_AGENT_SELF:-$0}
 
 ok() { printf 'P-AGENT/1 OK\n'; }
 die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
@@ -101,7 +105,7 @@ job_dirs() {
 
 version() {
   read -r _crc _size _rest <<EOF
-$(cksum <"$0")
+$(cksum <"$self")
 EOF
   printf '%s.%s' "$_crc" "$_size"
 }
@@ -182,7 +186,7 @@ status_format() {
     _sec="#{e|m:$_e,60}"
     _fmt="$_label [#{@p_state}] $_h:#{?#{e|<:$_m,10},0,}$_m:#{?#{e|<:$_sec,10},0,}$_sec "
   else
-    tmux_escape "$0"
+    tmux_escape "$self"
     _fmt="$_label [#{@p_state}] #(/bin/sh $_esc - elapsed $id) "
   fi
 }
@@ -293,7 +297,7 @@ cmd_start() {
     _pipe=$_esc
   fi
   status_format "$label"
-  tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$0" - _run "$id" \; \
+  tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_start "$started" \; \
     set-option -t "$s" @p_state running \; \
@@ -721,10 +725,17 @@ main() {
   _want=$1 verb=$2
   shift 2
   if [ "$_want" != - ]; then
-    _have=$(version)
-    if [ "$_want" != "$_have" ]; then
-      printf 'P-AGENT/1 STALE %s\n' "$_have"
-      exit 0
+    # The version last computed (the client's installer removes it with the
+    # file it describes): a cksum fork less on every call.
+    _have=''
+    { read -r _have <"$P/bin/.version"; } 2>/dev/null
+    if [ "$_have" != "$_want" ]; then
+      _have=$(version)
+      if [ "$_want" != "$_have" ]; then
+        printf 'P-AGENT/1 STALE %s\n' "$_have"
+        exit 0
+      fi
+      put "$P/bin/.version" "$_have"
     fi
   fi
   case $verb in

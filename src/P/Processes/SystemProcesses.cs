@@ -11,7 +11,21 @@ namespace P.Processes;
 internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IProcessLauncher
 {
     private const int SigTerm = 15;
+    private const int OpenReadOnlyNoControllingTerminal = 0x100; // O_RDONLY | O_NOCTTY
     private static readonly string[] SetsidPaths = ["/usr/bin/setsid", "/bin/setsid"];
+
+    // Only a terminal sends Ctrl+C to a whole process group: without one
+    // (scripts, CI) a session of its own would cost an exec for nothing.
+    private readonly Lazy<bool> hasControllingTerminal = new(() =>
+    {
+        var fd = Open("/dev/tty", OpenReadOnlyNoControllingTerminal);
+        if (fd < 0)
+        {
+            return false;
+        }
+        _ = Close(fd);
+        return true;
+    });
 
     public async Task<int> RunAsync(ProcessSpec spec, CancellationToken ct)
     {
@@ -36,7 +50,7 @@ internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IPro
 
     private Process Start(ProcessSpec spec)
     {
-        IReadOnlyList<string> argv = spec.OwnSession && SetsidPaths.FirstOrDefault(File.Exists) is { } setsid
+        IReadOnlyList<string> argv = spec.OwnSession && hasControllingTerminal.Value && SetsidPaths.FirstOrDefault(File.Exists) is { } setsid
             ? [setsid, .. spec.Argv]
             : spec.Argv;
         var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
@@ -141,4 +155,10 @@ internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IPro
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 }

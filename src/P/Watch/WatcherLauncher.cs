@@ -22,8 +22,20 @@ internal static class WatcherLauncher
             return;
         }
         new WatcherLock(paths, worker).Launched();
-        // The shell returns as soon as the watcher is in the background.
-        context.Processes.RunAsync(new ProcessSpec(["/bin/sh", "-c", Detach, context.Self, worker]), CancellationToken.None)
-            .GetAwaiter().GetResult();
+        // Not awaited: the shell puts the watcher in the background and
+        // leaves; p need not wait for that, and may even exit first.
+        _ = LaunchAsync(context, worker);
+    }
+
+    private static async Task LaunchAsync(PContext context, string worker)
+    {
+        try
+        {
+            await context.Processes.RunAsync(new ProcessSpec(["/bin/sh", "-c", Detach, context.Self!, worker]), CancellationToken.None);
+        }
+        catch (Cli.UserError)
+        {
+            // No /bin/sh: `p ls` shows `unknown` and tries again.
+        }
     }
 }
