@@ -32,6 +32,10 @@ internal static class RunCommand
         root.SetAction((parse, ct) =>
         {
             var name = parse.GetValue(worker);
+            if (name is not null && name.StartsWith('-'))
+            {
+                throw new UserError($"unknown option '{name}': see `p --help`.", ExitCodes.Usage);
+            }
             if (command is null)
             {
                 throw new UserError(name is null

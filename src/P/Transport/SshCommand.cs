@@ -27,6 +27,9 @@ internal sealed class SshCommand(Connection connection, Paths paths, PContext co
             "-o", "ServerAliveCountMax=3",
             "-o", "LogLevel=ERROR",
             "-o", "ClearAllForwardings=yes",
+            // A job must not reach the user's agent or display, whatever ~/.ssh/config says.
+            "-o", "ForwardAgent=no",
+            "-o", "ForwardX11=no",
         ]);
         if (batch)
         {

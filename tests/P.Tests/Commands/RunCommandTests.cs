@@ -305,4 +305,16 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(0, outcome.ExitCode);
         Assert.Contains($"job {SingleJob().ShortId} on w1 finished [exit 0]", outcome.Err, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("--incremental")]
+    [InlineData("-x")]
+    public async Task An_unknown_option_is_reported_as_one_not_as_a_worker(string option)
+    {
+        var outcome = await p.RunAsync(option, "--", "make");
+
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Equal($"p: unknown option '{option}': see `p --help`.\n", outcome.Err);
+        Assert.Empty(worker.Calls);
+    }
 }
