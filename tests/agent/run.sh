@@ -191,20 +191,11 @@ t_version_stale() {
   ! tmx list-sessions >/dev/null 2>&1 || bad "a tmux server was started"
 }
 
-t_version_cache() {
+t_version_sourced() {
   local out
-  out=$(ag "$VER" status)
-  expect_eq "first call" "$out" "P-AGENT/1 OK"
-  expect_eq "cached version" "$(cat "$H/.p/bin/.version")" "$VER"
-  out=$(ag 123.456 status)
-  expect_eq "a wrong version with a cache" "$out" "P-AGENT/1 STALE $VER"
-  printf '9.9\n' >"$H/.p/bin/.version"
-  out=$(ag "$VER" status)
-  expect_eq "a cache that disagrees is computed anew" "$out" "P-AGENT/1 OK"
-  expect_eq "cached version after" "$(cat "$H/.p/bin/.version")" "$VER"
   # The launcher's way in: sourced, with P_AGENT_SELF naming the file.
   out=$(env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" "${SHX[@]}" -c 'P_AGENT_SELF=$HOME/.p/bin/p-agent; . "$P_AGENT_SELF"' p-agent "$VER" check </dev/null)
-  expect_eq "sourced check" "${out%%$'\n'*}" "P-AGENT/1 OK"
+  expect_eq "sourced check" "$out" "P-AGENT/1 OK"$'\n'"version $VER"$'\n'"tmux ok"$'\n'"rsync ok"
 }
 
 t_version_ok() {
@@ -1089,7 +1080,7 @@ t_shellcheck() {
 TESTS=(
   "version: a wrong version answers STALE and does nothing|t_version_stale"
   "version: the right version answers OK|t_version_ok"
-  "version: kept in .version, computed anew when it disagrees; sourced by the launcher|t_version_cache"
+  "version: sourced by the launcher, the agent knows its own file|t_version_sourced"
   "check: version, tmux ok, rsync ok|t_check"
   "prepare/check/start without tmux or rsync on PATH|t_missing_tools"
   "prepare: creates 0700 job and work dirs|t_prepare_dirs"

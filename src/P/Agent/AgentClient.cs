@@ -15,12 +15,13 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
     // Run by sh, never by the login shell: they arrive through the bootstrap.
     // The agent is sourced, not exec'd: one shell start less on every call.
     private const string Launcher =
-        "P_AGENT_SELF=\"$HOME/.p/bin/p-agent\"; [ -f \"$P_AGENT_SELF\" ] || { echo 'P-AGENT/1 MISSING'; exit 0; }; . \"$P_AGENT_SELF\"";
+        "P_AGENT_SELF=\"$HOME/.p/bin/p-agent\"; [ -f \"$P_AGENT_SELF\" ] || { echo 'P-AGENT/1 MISSING'; exit 0; }; " +
+        // An agent older than P_AGENT_SELF finds itself as ./p-agent ($0).
+        "cd \"$HOME/.p/bin\" && . \"$P_AGENT_SELF\"";
 
-    // The agent keeps its version in .version; a new agent must compute it anew.
     private const string Installer =
         "umask 077 && mkdir -p \"$HOME/.p/bin\" && t=\"$HOME/.p/bin/.p-agent.$$\" && cat >\"$t\" && " +
-        "chmod 700 \"$t\" && rm -f \"$HOME/.p/bin/.version\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
+        "chmod 700 \"$t\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
 
     /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
     public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct, byte[]? stdin = null)

@@ -9,7 +9,6 @@
 #   <version> is what the client expects: the POSIX `cksum` of this file as
 #   "<crc>.<size>", or "-" to skip the check (calls made by tmux itself).
 #   On a mismatch the agent does nothing and answers "P-AGENT/1 STALE".
-#   ~/.p/bin/.version keeps the last cksum; the client's installer removes it.
 #
 # Replies start with one frame line, then the verb's payload:
 #   P-AGENT/1 OK            the verb ran; its output follows
@@ -454,6 +453,10 @@ run_on_pipes() {
   # shellcheck disable=SC2086
   tee -a $_tp "$jd/output.log" "$_tty" <"$jd/e.pipe" >"$_e" 2>/dev/null &
   run_job "$_i" "$jd/o.pipe" "$jd/e.pipe"
+  # The job is over when its main process is. What it left in its process
+  # group gets the hangup a terminal would send at its end (a Ctrl+C passed
+  # on leaves no `cmd &` running), and then its streams can end.
+  { read -r _pg <"$jd/pgid"; } 2>/dev/null && kill -HUP -"$_pg" 2>/dev/null
   # The tees end when every writer is gone: the log is complete.
   wait
 }
@@ -725,17 +728,12 @@ main() {
   _want=$1 verb=$2
   shift 2
   if [ "$_want" != - ]; then
-    # The version last computed (the client's installer removes it with the
-    # file it describes): a cksum fork less on every call.
-    _have=''
-    { read -r _have <"$P/bin/.version"; } 2>/dev/null
-    if [ "$_have" != "$_want" ]; then
-      _have=$(version)
-      if [ "$_want" != "$_have" ]; then
-        printf 'P-AGENT/1 STALE %s\n' "$_have"
-        exit 0
-      fi
-      put "$P/bin/.version" "$_have"
+    # Computed on every call, never cached: any edit of this file, however
+    # small, is seen and undone by the client.
+    _have=$(version)
+    if [ "$_want" != "$_have" ]; then
+      printf 'P-AGENT/1 STALE %s\n' "$_have"
+      exit 0
     fi
   fi
   case $verb in

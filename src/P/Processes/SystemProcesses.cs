@@ -40,9 +40,18 @@ internal sealed partial class SystemProcesses(TextWriter log, bool debug) : IPro
         // Not awaited: a writer pumping p's own stdin may be blocked in a read
         // that only the user can end; the child's exit ends this call.
         _ = WriteStdinAsync(process.StandardInput.BaseStream, spec.Stdin, ct);
-        await Task.WhenAll(
+        var drained = Task.WhenAll(
             CopyAsync(process.StandardOutput.BaseStream, spec.Stdout),
             CopyAsync(process.StandardError.BaseStream, spec.Stderr));
+        try
+        {
+            await drained.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            // The child is being stopped; what it left behind (its own
+            // children) may hold its stdout open: stop waiting for that.
+        }
         await process.WaitForExitAsync(CancellationToken.None);
         ct.ThrowIfCancellationRequested();
         return process.ExitCode;

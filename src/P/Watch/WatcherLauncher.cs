@@ -22,9 +22,14 @@ internal static class WatcherLauncher
             return;
         }
         new WatcherLock(paths, worker).Launched();
-        // Not awaited: the shell puts the watcher in the background and
-        // leaves; p need not wait for that, and may even exit first.
-        _ = LaunchAsync(context, worker);
+        var launch = LaunchAsync(context, worker);
+        // The shell puts the watcher in its own session and leaves. From a
+        // script p need not wait for that; at a terminal it must, or the
+        // hangup of a terminal closing as p ends could reach the shell first.
+        if (context.StdinIsTerminal || context.StdoutIsTerminal || context.StderrIsTerminal)
+        {
+            launch.GetAwaiter().GetResult();
+        }
     }
 
     private static async Task LaunchAsync(PContext context, string worker)

@@ -11,7 +11,7 @@ namespace P.IntegrationTests.Management;
 /// </summary>
 public sealed partial class CompletionTests(ITestOutputHelper output)
 {
-    private static readonly string[] Verbs = ["ls", "attach", "logs", "stop", "pull", "rm", "worker", "completion"];
+    private static readonly string[] Verbs = ["ls", "attach", "logs", "stop", "pull", "rm", "wait", "worker", "completion"];
     private static readonly string[] WorkerNames = ["local", "beefy"];
 
     // Every command whose options the scripts must offer on `-<TAB>`, as its --help lists them.

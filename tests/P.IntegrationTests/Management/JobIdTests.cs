@@ -35,7 +35,7 @@ public sealed class JobIdTests(SshdFixture sshd, ITestOutputHelper output)
         foreach (var form in new[] { id, hex, id[..4], id[..8], id[..13], id[..11], id.ToUpperInvariant()[..6] })
         {
             var logs = await world.P(world.ClientHome, "logs", form);
-            Assert.True(logs.ExitCode == 0 && logs.Stdout == "id-test\r\n", $"p logs {form}\n{logs}");
+            Assert.True(logs.ExitCode == 0 && logs.Stdout == "id-test\n", $"p logs {form}\n{logs}");
         }
         var follow = await world.P(world.ClientHome, "logs", "-f", id[..5]);
         follow.AssertExit(3);

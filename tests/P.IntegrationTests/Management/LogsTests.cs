@@ -14,10 +14,10 @@ public sealed class LogsTests(SshdFixture sshd, ITestOutputHelper output)
     {
         using var world = sshd.CreateWorld(output);
         var worker = await world.RegisteredWorker();
-        // Tabs, UTF-8, a blank line, a line without newline; the pty turns \n into \r\n.
+        // Tabs, UTF-8, a blank line, a line without newline; -d gives no terminal, so no \r is added.
         var id = await world.StartDetached(world.ClientHome, "printf 'one\\ttab\\n\\nü € ✓\\n'; printf 'last-no-newline'; exit 3");
         await worker.WaitForExitCode(id);
-        const string expected = "one\ttab\r\n\r\nü € ✓\r\nlast-no-newline";
+        const string expected = "one\ttab\n\nü € ✓\nlast-no-newline";
 
         var logs = await world.P(world.ClientHome, "logs", id);
 
@@ -48,7 +48,7 @@ public sealed class LogsTests(SshdFixture sshd, ITestOutputHelper output)
         var soFar = await world.P(world.ClientHome, "logs", id);
 
         soFar.AssertExit(0);
-        Assert.Equal("before-gate\r\n", soFar.Stdout);
+        Assert.Equal("before-gate\n", soFar.Stdout);
 
         using var follow = StreamingProcess.Start(world, "logs", "-f", id);
         await follow.WaitForOutput("before-gate");
@@ -59,9 +59,25 @@ public sealed class LogsTests(SshdFixture sshd, ITestOutputHelper output)
 
         // Had it returned before the job ended, it would lack "released" and the exit code.
         Assert.Equal(3, code);
-        Assert.Equal("before-gate\r\nreleased\r\n", follow.Output);
+        Assert.Equal("before-gate\nreleased\n", follow.Output);
         var job = world.Record(id);
         Assert.Equal("done", job.GetProperty("status").GetString());
         Assert.Equal(3, job.GetProperty("exit_code").GetInt32());
+    }
+
+    [Fact]
+    public async Task Logs_of_a_job_with_a_terminal_are_what_its_terminal_showed()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var result = await world.P(world.ClientHome, "-d", "-t", "--", "printf 'a\\nb\\n'; [ -t 1 ] && echo tty; exit 2");
+        result.AssertExit(0);
+        var id = result.Stdout.Trim();
+        await worker.WaitForExitCode(id);
+
+        var logs = await world.P(world.ClientHome, "logs", id);
+
+        logs.AssertExit(0);
+        Assert.Equal("a\r\nb\r\ntty\r\n", logs.Stdout);
     }
 }

@@ -40,7 +40,7 @@ public sealed class LsTests(ITestOutputHelper output)
 
         result.AssertExit(0);
         Assert.Equal("", result.Stderr);
-        var lines = E2e.Clean(result.Stdout).TrimEnd('\n').Split('\n');
+        var lines = result.Stdout.TrimEnd('\n').Split('\n');
         Assert.Equal(4, lines.Length);
         Assert.Matches(@"^ID +WORKER +CWD +COMMAND +STATUS +DURATION$", lines[0]);
         Assert.Matches($@"^{ids.Running[..8]}  local   ~/proj  sleep 600 +running +0:00:\d\d$", lines[1]);
@@ -51,9 +51,9 @@ public sealed class LsTests(ITestOutputHelper output)
         var running = await world.P(world.ClientHome, "ls", "--running", "-w", "local");
         var elsewhere = await world.P(world.ClientHome, "ls", "-w", "elsewhere");
 
-        Assert.Equal([ids.Running[..8]], E2e.Clean(running.Stdout).TrimEnd('\n').Split('\n').Skip(1).Select(l => l[..8]));
+        Assert.Equal([ids.Running[..8]], running.Stdout.TrimEnd('\n').Split('\n').Skip(1).Select(l => l[..8]));
         elsewhere.AssertExit(0);
-        Assert.Single(E2e.Clean(elsewhere.Stdout).TrimEnd('\n').Split('\n'));
+        Assert.Single(elsewhere.Stdout.TrimEnd('\n').Split('\n'));
     }
 
     [Fact]

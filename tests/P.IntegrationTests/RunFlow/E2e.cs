@@ -26,8 +26,6 @@ internal static class E2e
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
 
-    public static string Clean(string output) => output.Replace("\r\n", "\n", StringComparison.Ordinal);
-
     public static IReadOnlyList<JsonElement> Jobs(this TestWorld world)
     {
         var dir = Path.Combine(world.DataHome, "p", "jobs");

@@ -60,22 +60,66 @@ public sealed class InteractiveRunTests(SshdFixture sshd, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Ctrl_c_on_a_piped_run_stops_following_and_says_the_job_runs_on()
+    public async Task Ctrl_c_on_a_streaming_run_with_its_output_in_a_file_stops_the_job_and_leaves_none_of_its_processes()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var outFile = Path.Combine(world.ClientHome, "out.txt");
+        using var terminal = world.StartTerminal(world.ClientHome, "/bin/bash", "-c",
+            $"{PCli.BinaryPath} -n -- 'echo streaming; sleep 300 & sleep 301; wait' >{outFile}; echo \"rc=$?\"; sleep 600");
+        await E2e.WaitFor(() => File.Exists(outFile) && File.ReadAllText(outFile).Contains("streaming", StringComparison.Ordinal), "the job's first line in the file");
+        var job = world.SingleJob();
+        var workDir = worker.WorkDir(job);
+        Assert.NotEmpty(ProcessesIn(workDir));
+
+        terminal.SendKeys("C-c");
+        await terminal.WaitForScreen("rc=130");
+
+        Assert.Equal("streaming\n", File.ReadAllText(outFile));
+        Assert.Equal("130\n", File.ReadAllText(Path.Combine(worker.JobDir(job), "exitcode")));
+        Assert.Empty(ProcessesIn(workDir));
+    }
+
+    [Fact]
+    public async Task Two_ctrl_c_within_two_seconds_leave_the_job_running_and_say_how_to_follow_it()
     {
         using var world = sshd.CreateWorld(output);
         var worker = await world.RegisteredWorker();
         var gate = worker.PathInHome("gate");
         using var terminal = world.StartTerminal(world.ClientHome, "/bin/bash", "-c",
-            $"set -o pipefail; {PCli.BinaryPath} -n -- 'echo streaming; while [ ! -f {gate} ]; do sleep 0.1; done' | cat; echo \"rc=$?\"; sleep 600");
+            $"{PCli.BinaryPath} -n -- 'trap \"echo got-int\" INT; echo streaming; while [ ! -f {gate} ]; do sleep 0.1; done' >/dev/null; echo \"rc=$?\"; sleep 600");
+        await E2e.WaitFor(() => world.Jobs().Count == 1 && world.SingleJob().GetProperty("status").GetString() == "running", "the job to run");
+        await E2e.WaitFor(() => File.Exists(Path.Combine(worker.JobDir(world.SingleJob()), "output.log"))
+            && File.ReadAllText(Path.Combine(worker.JobDir(world.SingleJob()), "output.log")).Contains("streaming", StringComparison.Ordinal), "the job to start");
 
-        await terminal.WaitForScreen("streaming");
         terminal.SendKeys("C-c");
-        await terminal.WaitForScreen("rc=130");
+        terminal.SendKeys("C-c");
+        var screen = await terminal.WaitForScreen("rc=130");
 
-        Assert.Contains("keeps running", terminal.Screen(), StringComparison.Ordinal);
-        var id = world.SingleJob().GetProperty("id").GetString()!;
-        Assert.False(File.Exists(worker.PathInHome($".p/jobs/{id}/exitcode")), "the job must outlive p");
+        var job = world.SingleJob();
+        Assert.Contains($"left job {job.GetProperty("id").GetString()![..8]} running", screen, StringComparison.Ordinal);
+        Assert.Contains("p attach", screen, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(worker.JobDir(job), "exitcode")), "the job must outlive p");
+        await File.WriteAllTextAsync(gate, "");
+        await E2e.WaitFor(() => File.Exists(Path.Combine(worker.JobDir(job), "exitcode")), "the job to end");
     }
+
+    // Processes whose working directory is the job's work dir: the job and its children.
+    private static List<int> ProcessesIn(string workDir) =>
+        [.. Directory.GetDirectories("/proc")
+            .Where(d => int.TryParse(Path.GetFileName(d), out _))
+            .Where(d =>
+            {
+                try
+                {
+                    return new DirectoryInfo(Path.Combine(d, "cwd")).ResolveLinkTarget(returnFinalTarget: true)?.FullName == workDir;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return false;
+                }
+            })
+            .Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture))];
 
     [Fact]
     public async Task Ctrl_c_reaches_the_job_as_sigint()
