@@ -1,9 +1,10 @@
+using P.Transport;
 using System.Text;
 
 namespace P.Agent;
 
 /// <summary>A write-only stream that keeps the agent's first line (its frame) and passes the rest on; <c>onAccepted</c> runs when the frame is OK.</summary>
-internal sealed class FrameSplitter(Stream inner, Action? onAccepted = null) : Stream
+internal sealed class FrameSplitter(Stream inner, Action? onAccepted = null) : WriteOnlyStream
 {
     private readonly List<byte> head = [];
     private readonly TaskCompletionSource<bool> accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -15,15 +16,6 @@ internal sealed class FrameSplitter(Stream inner, Action? onAccepted = null) : S
 
     /// <summary>The call is over: no frame will come any more.</summary>
     public void Ended() => accepted.TrySetResult(false);
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -53,7 +45,4 @@ internal sealed class FrameSplitter(Stream inner, Action? onAccepted = null) : S
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     public override void Flush() => inner.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,3 +1,4 @@
+using P.Transport;
 using System.Text;
 
 namespace P.Agent;
@@ -6,7 +7,7 @@ namespace P.Agent;
 /// Removes the invisible end-of-output marker (an unknown OSC sequence) that
 /// the agent prints so it knows the log is complete, from a log shown to the user.
 /// </summary>
-internal sealed class LogSentinel(Stream inner, Guid id) : Stream
+internal sealed class LogSentinel(Stream inner, Guid id) : WriteOnlyStream
 {
     private readonly byte[] sentinel = Encoding.ASCII.GetBytes($"\u001b]7777;p-end-{id:D}\u0007");
     private readonly List<byte> held = [];
@@ -32,9 +33,6 @@ internal sealed class LogSentinel(Stream inner, Guid id) : Stream
         inner.Flush();
     }
 
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     // Holds back only a tail that could be the start of a marker split across
     // two writes, so live output is not delayed.
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -55,14 +53,6 @@ internal sealed class LogSentinel(Stream inner, Guid id) : Stream
         }
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     public override void Flush() => inner.Flush();
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -58,6 +58,8 @@ die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
 unset TMUX
 tm() { tmux -L p "$@"; }
 
+# Used as "$(now)"; hot paths write "$(date +%s)" instead, which is one fork
+# where a function in a command substitution costs two.
 now() { date +%s; }
 
 # Writes a state file atomically: readers never see a half-written value.
@@ -102,17 +104,19 @@ job_dirs() {
   s="p-$(printf '%.8s' "$id")"
 }
 
+# Sets $_have, this file's version (one fork: no function in a subshell).
 version() {
   read -r _crc _size _rest <<EOF
 $(cksum <"$self")
 EOF
-  printf '%s.%s' "$_crc" "$_size"
+  _have="$_crc.$_size"
 }
 
 # The layout, and what this worker's tmux and tee can do, made once per agent
 # version: the first line of ~/.p/tmux.conf names the version that wrote it.
 layout() {
-  _ver=${_have:-$(version)}
+  [ -n "${_have:-}" ] || version
+  _ver=$_have
   if { read -r _l <"$P/tmux.conf"; } 2>/dev/null && [ "$_l" = "# p-agent $_ver" ] && [ -d "$W" ] && [ -d "$P/basis" ]; then
     read_features
     return 0
@@ -192,7 +196,8 @@ status_format() {
 
 cmd_check() {
   ok
-  printf 'version %s\n' "$(version)"
+  version
+  printf 'version %s\n' "$_have"
   for _c in tmux rsync; do
     if command -v "$_c" >/dev/null 2>&1; then
       printf '%s ok\n' "$_c"
@@ -276,15 +281,13 @@ cmd_start() {
       printf '\n'
     fi
   } >"$jd/cmd.sh"
-  case $mode in
-    null) mkfifo "$jd/o.pipe" "$jd/e.pipe" || die "cannot create the FIFOs in $jd" ;;
-    pipe)
-      mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
-      # Held open before the job can end, so its exit code cannot be missed.
-      exec 4<>"$jd/done"
-      ;;
-  esac
-  started=$(now)
+  # Mode null makes its FIFOs in _run, off the caller's clock.
+  if [ "$mode" = pipe ]; then
+    mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
+    # Held open before the job can end, so its exit code cannot be missed.
+    exec 4<>"$jd/done"
+  fi
+  started=$(date +%s)
   # Readers take an empty started_at for none, and only test tmux_session.
   printf '%s\n' "$started" >"$jd/started_at"
   : >"$jd/output.log"
@@ -385,7 +388,7 @@ cmd_run() {
   else
     run_on_pipes
   fi
-  _end=$(now)
+  _end=$(date +%s)
   # Nobody reads ended_at before exitcode exists; exitcode appears whole.
   printf '%s\n' "$_end" >"$jd/ended_at"
   put "$jd/exitcode" "$rc"
@@ -447,7 +450,12 @@ run_on_pipes() {
   printf '%s\r\n' "--- p: this job has no terminal: keys typed here do not reach it (Ctrl+C interrupts it, Ctrl+B D detaches) ---"
   _tp=$_teep
   _i=/dev/null _o=/dev/null _e=/dev/null
-  [ "$_mode" = pipe ] && _i=$jd/in _o=$jd/out _e=$jd/err
+  if [ "$_mode" = pipe ]; then
+    _i=$jd/in _o=$jd/out _e=$jd/err
+  elif ! mkfifo "$jd/o.pipe" "$jd/e.pipe"; then
+    rc=126
+    return
+  fi
   # shellcheck disable=SC2086 # $_tp is empty or one option
   tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >"$_o" 2>/dev/null &
   # shellcheck disable=SC2086
@@ -730,7 +738,7 @@ main() {
   if [ "$_want" != - ]; then
     # Computed on every call, never cached: any edit of this file, however
     # small, is seen and undone by the client.
-    _have=$(version)
+    version
     if [ "$_want" != "$_have" ]; then
       printf 'P-AGENT/1 STALE %s\n' "$_have"
       exit 0

@@ -1,9 +1,10 @@
 using System.Text;
+using P.Transport;
 
 namespace P.Watch;
 
 /// <summary>A write-only stream that hands each complete line to a callback.</summary>
-internal sealed class LineSink(Action<string> onLine) : Stream
+internal sealed class LineSink(Action<string> onLine) : WriteOnlyStream
 {
     private readonly List<byte> partial = [];
 
@@ -31,13 +32,4 @@ internal sealed class LineSink(Action<string> onLine) : Stream
         return ValueTask.CompletedTask;
     }
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

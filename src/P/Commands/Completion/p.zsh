@@ -73,6 +73,21 @@ _p() {
   local _p_cmd=$words[1]
   local word verb ret=1
   integer i at=0 run_options=0 skip=0
+  # The run form's options: p [-n] [-d] [-t|-T] [-e ...] [worker] -- cmd.
+  local -a run_opts
+  run_opts=(
+    '-n:do not sync the current directory'
+    '--no-sync:do not sync the current directory'
+    '-d:start the job without attaching'
+    '--detach:start the job without attaching'
+    '-t:give the job a terminal, even from a script'
+    '--tty:give the job a terminal, even from a script'
+    '-T:give the job no terminal: stream its stdio'
+    '--no-tty:give the job no terminal: stream its stdio'
+    '-e:set NAME=VALUE for the job'
+    '--env:set NAME=VALUE for the job'
+    '--env-file:read NAME=VALUE lines for the job from a file'
+  )
 
   # Options before the first operand belong to the run form: p [-n] [-d] [worker] -- cmd.
   for (( i = 2; i < CURRENT; i++ )); do
@@ -106,17 +121,7 @@ _p() {
       local -a opts
       opts=(
         '--:run on the default worker: p -- <command>'
-        '-n:do not sync the current directory'
-        '--no-sync:do not sync the current directory'
-        '-d:start the job without attaching'
-        '--detach:start the job without attaching'
-        '-t:give the job a terminal, even from a script'
-        '--tty:give the job a terminal, even from a script'
-        '-T:give the job no terminal: stream its stdio'
-        '--no-tty:give the job no terminal: stream its stdio'
-        '-e:set NAME=VALUE for the job'
-        '--env:set NAME=VALUE for the job'
-        '--env-file:read NAME=VALUE lines for the job from a file'
+        $run_opts
         '--help:show help'
       )
       _describe -t options 'option' opts && ret=0
@@ -197,17 +202,7 @@ _p() {
         local -a opts
         opts=(
           '--:then the command to run'
-          '-n:do not sync the current directory'
-          '--no-sync:do not sync the current directory'
-          '-d:start the job without attaching'
-          '--detach:start the job without attaching'
-          '-t:give the job a terminal, even from a script'
-          '--tty:give the job a terminal, even from a script'
-          '-T:give the job no terminal: stream its stdio'
-          '--no-tty:give the job no terminal: stream its stdio'
-          '-e:set NAME=VALUE for the job'
-          '--env:set NAME=VALUE for the job'
-          '--env-file:read NAME=VALUE lines for the job from a file'
+          $run_opts
         )
         _describe -t options 'option' opts && ret=0
       else
