@@ -11,13 +11,17 @@ namespace P.Sync;
 /// </summary>
 internal sealed class GitFileList(IProcessLauncher processes)
 {
+    // A tree handed to you may carry a .git/config whose core.fsmonitor is a
+    // command: git runs it on ls-files. p's git runs nothing of the tree's.
+    private static readonly string[] Safe = ["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"];
+
     /// <returns>The NUL-separated list for rsync --files-from, or null outside a git work tree.</returns>
     public async Task<byte[]?> ListAsync(string directory, CancellationToken ct)
     {
         (int, byte[], string) top;
         try
         {
-            top = await processes.CaptureAsync(new ProcessSpec(["git", "-C", directory, "rev-parse", "--show-toplevel"]), null, ct);
+            top = await processes.CaptureAsync(new ProcessSpec(["git", .. Safe, "-C", directory, "rev-parse", "--show-toplevel"]), null, ct);
         }
         catch (Cli.UserError)
         {
@@ -28,7 +32,7 @@ internal sealed class GitFileList(IProcessLauncher processes)
             return null;
         }
         var (code, files, err) = await processes.CaptureAsync(
-            new ProcessSpec(["git", "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]), null, ct);
+            new ProcessSpec(["git", .. Safe, "-C", directory, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]), null, ct);
         if (code != 0)
         {
             throw new Cli.UserError($"git ls-files failed in {directory}: {err.Trim()}");

@@ -55,6 +55,10 @@ internal sealed class SshCommand(Connection connection, Paths paths, PContext co
         {
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        return ["-o", "ControlMaster=auto", "-o", "ControlPersist=10m", "-o", $"ControlPath={dir}/%C"];
+        // ssh expands % in the path and splits an option's value on spaces
+        // unless it is double-quoted (with \ and \" inside): any home must work.
+        var path = dir.Replace("%", "%%", StringComparison.Ordinal).Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("\"", "\\\"", StringComparison.Ordinal) + "/%C";
+        return ["-o", "ControlMaster=auto", "-o", "ControlPersist=10m", "-o", $"ControlPath=\"{path}\""];
     }
 }

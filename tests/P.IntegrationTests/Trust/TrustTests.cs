@@ -1,0 +1,90 @@
+using P.IntegrationTests.Infrastructure;
+using P.IntegrationTests.RunFlow;
+using Xunit.Abstractions;
+
+namespace P.IntegrationTests.Trust;
+
+/// <summary>Trees p did not write, odd paths, odd input: p runs nothing it was not asked to and fails in one line.</summary>
+[Collection(TrustCollection.Name)]
+public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_repositorys_fsmonitor_command_does_not_run_on_the_client()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        var repo = world.CreateClientDir("handed-to-me");
+        var marker = Path.Combine(world.Root, "fsmonitor-ran");
+        ProcessRunner.Run("git", ["-C", repo, "init", "-q"]).EnsureSuccess();
+        ProcessRunner.Run("git", ["-C", repo, "config", "core.fsmonitor", $"touch {marker}; false"]).EnsureSuccess();
+        File.WriteAllText(Path.Combine(repo, "file.txt"), "x");
+
+        var result = await world.P(repo, "--", "cat", "file.txt");
+
+        result.AssertExit(0);
+        Assert.Equal("x", result.Stdout);
+        Assert.False(File.Exists(marker), "git ran the repository's core.fsmonitor on the client");
+    }
+
+    [Fact]
+    public async Task A_home_with_a_space_a_percent_and_a_quote_still_shares_one_connection()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        var home = Directory.CreateDirectory(Path.Combine(world.Root, "h o%m\"e")).FullName;
+        world.Environment["HOME"] = home;
+
+        var first = await world.P(world.ClientHome, "-n", "--", "echo", "one");
+        var second = await world.P(world.ClientHome, "-n", "--", "echo", "two");
+
+        Assert.Equal((0, "one\n"), (first.ExitCode, first.Stdout));
+        Assert.Equal((0, "two\n"), (second.ExitCode, second.Stdout));
+        Assert.Single(Directory.GetFileSystemEntries(Path.Combine(home, ".p", "cm")));
+    }
+
+    [Theory]
+    [InlineData("--incremental")]
+    [InlineData("--frobnicate")]
+    public async Task An_unknown_option_is_named_as_one(string option)
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+
+        var result = await world.P(world.ClientHome, option, "--", "make");
+
+        result.AssertExit(2);
+        Assert.Equal($"p: unknown option '{option}': see `p --help`.\n", result.Stderr);
+        Assert.Empty(world.Jobs());
+    }
+
+    [Fact]
+    public async Task The_job_gets_neither_the_users_ssh_agent_nor_a_display()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        File.AppendAllText(world.SshConfigPath, "  ForwardAgent yes\n  ForwardX11 yes\n");
+        var agentSocket = Path.Combine(world.Root, "agent.sock");
+        using var agent = System.Diagnostics.Process.Start("ssh-agent", ["-D", "-a", agentSocket])!;
+        try
+        {
+            await E2e.WaitFor(() => File.Exists(agentSocket), "ssh-agent's socket");
+            world.Environment["SSH_AUTH_SOCK"] = agentSocket;
+            world.Environment["DISPLAY"] = ":0";
+
+            var result = await world.P(world.ClientHome, "-n", "--", "echo \"[${SSH_AUTH_SOCK:-none}] [${DISPLAY:-none}]\"");
+
+            result.AssertExit(0);
+            Assert.Equal("[none] [none]\n", result.Stdout);
+        }
+        finally
+        {
+            agent.Kill();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TrustCollection : ICollectionFixture<SshdFixture>
+{
+    public const string Name = "sshd-trust";
+}
