@@ -16,7 +16,7 @@ internal sealed record JobTarget(Job Job, Worker Worker, IWorkerTransport Transp
     public static JobTarget Resolve(PContext context, string id)
     {
         var paths = Paths.From(context);
-        var store = new JobStore(paths.JobsDir);
+        var store = new JobStore(paths.JobsDir, context.Err);
         var job = JobLookup.Find(store, id);
         var worker = new ConfigStore(paths.ConfigFile).Load().Find(job.Worker)
             ?? throw new UserError($"job {job.ShortId} ran on worker '{job.Worker}', which is no longer registered: register it again, or `p rm {job.ShortId}`.");

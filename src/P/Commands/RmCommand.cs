@@ -21,7 +21,7 @@ internal static class RmCommand
         command.SetAction(async (parse, ct) =>
         {
             var paths = Paths.From(context);
-            var store = new JobStore(paths.JobsDir);
+            var store = new JobStore(paths.JobsDir, context.Err);
             var jobs = Select(store.All(), parse.GetValue(ids)!, parse.GetValue(done), parse.GetValue(all));
             if (jobs.Count == 0)
             {

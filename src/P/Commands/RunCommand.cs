@@ -69,7 +69,7 @@ internal static class RunCommand
         var paths = Paths.From(context);
         var worker = new ConfigStore(paths.ConfigFile).Load().Resolve(options.Worker);
         var (_, transport, agent) = WorkerLink.Open(worker, paths, context);
-        var store = new JobStore(paths.JobsDir);
+        var store = new JobStore(paths.JobsDir, context.Err);
         var sync = !options.NoSync;
         // As ssh and docker decide it: a terminal when p attaches, or when asked.
         var tty = options.Tty ?? (!options.Detach && context.Interactive);

@@ -26,7 +26,7 @@ internal static class WaitCommand
             throw new UserError($"--timeout must be a number of seconds from 0 to {int.MaxValue / 1000}.", ExitCodes.Usage);
         }
         var paths = Paths.From(context);
-        var store = new JobStore(paths.JobsDir);
+        var store = new JobStore(paths.JobsDir, context.Err);
         var all = store.All();
         var jobs = texts.Select(t => JobLookup.Find(all, t)).ToList();
         var config = new ConfigStore(paths.ConfigFile).Load();

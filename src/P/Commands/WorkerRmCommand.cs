@@ -17,7 +17,7 @@ internal static class WorkerRmCommand
             var store = new ConfigStore(paths.ConfigFile);
             var config = store.Load();
             var worker = config.Get(parse.GetValue(name)!);
-            var running = new JobStore(paths.JobsDir).All()
+            var running = new JobStore(paths.JobsDir, context.Err).All()
                 .Where(j => j.Worker == worker.Name && j.Status is JobStatus.Running or JobStatus.Starting or JobStatus.Unknown)
                 .Select(j => j.ShortId)
                 .ToList();

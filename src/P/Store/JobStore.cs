@@ -4,9 +4,16 @@ using P.Core;
 
 namespace P.Store;
 
-/// <summary>One JSON file per job under the data directory, each written atomically.</summary>
-internal sealed class JobStore(string directory)
+/// <summary>
+/// One JSON file per job under the data directory, each written atomically.
+/// A record that cannot be read or does not fit (hand-edited, written by a
+/// newer p, owned by root after a `sudo p`) is skipped, named once on
+/// <paramref name="warnings"/>, and every command goes on.
+/// </summary>
+internal sealed class JobStore(string directory, TextWriter? warnings = null)
 {
+    private readonly HashSet<string> named = [];
+
     public void Save(Job job) =>
         AtomicFile.WriteAllText(PathOf(job.Id), JsonSerializer.Serialize(job, JobJson.Default.Job) + "\n");
 
@@ -29,18 +36,38 @@ internal sealed class JobStore(string directory)
 
     private string PathOf(Guid id) => Path.Combine(directory, id.ToString("D") + ".json");
 
-    // A record another p is replacing at this instant, or one hand-edited into
-    // garbage, is skipped rather than failing every listing.
-    private static Job? Read(string path)
+    private Job? Read(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), JobJson.Default.Job);
+            var job = JsonSerializer.Deserialize(File.ReadAllText(path), JobJson.Default.Job);
+            if (job is null || job.Command.Any(word => word is null) || job.Worker.Length == 0
+                || Path.GetFileName(path) != job.Id.ToString("D") + ".json")
+            {
+                return Skip(path, "it is not a job record");
+            }
+            return job;
         }
-        catch (Exception e) when (e is JsonException or IOException)
+        catch (JsonException e)
         {
-            return null;
+            return Skip(path, e.Message.Split(" Path:")[0].TrimEnd('.'));
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Skip(path, e.Message.TrimEnd('.'));
+        }
+    }
+
+    private Job? Skip(string path, string why)
+    {
+        lock (named)
+        {
+            if (named.Add(path))
+            {
+                warnings?.WriteLine($"p: skipping {path} ({why}): fix it, or move it out of {directory}.");
+            }
+        }
+        return null;
     }
 }
 
@@ -48,6 +75,8 @@ internal sealed class JobStore(string directory)
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
     UseStringEnumConverter = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(Job))]
 internal sealed partial class JobJson : JsonSerializerContext;

@@ -16,7 +16,7 @@ internal sealed class Reconciler(PContext context, Paths paths)
 
     public async Task RefreshAsync(CancellationToken ct)
     {
-        var store = new JobStore(paths.JobsDir);
+        var store = new JobStore(paths.JobsDir, context.Err);
         var config = new ConfigStore(paths.ConfigFile).Load();
         var groups = store.All().Where(Watchlist.NeedsWatching).GroupBy(j => j.Worker);
         await Task.WhenAll(groups.Select(g => config.Find(g.Key) is { } worker

@@ -81,6 +81,38 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
             agent.Kill();
         }
     }
+
+    [Fact]
+    public async Task Bad_records_in_the_store_are_skipped_and_named_once_and_every_command_goes_on()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var good = await Management.ManagementE2e.StartDetached(world, world.ClientHome, "echo good");
+        await Management.ManagementE2e.WaitForExitCode(worker, good);
+        var jobs = Path.Combine(world.DataHome, "p", "jobs");
+        var template = File.ReadAllText(Path.Combine(jobs, good + ".json"));
+        var nullCommand = Guid.NewGuid().ToString("D");
+        File.WriteAllText(Path.Combine(jobs, nullCommand + ".json"),
+            System.Text.RegularExpressions.Regex.Replace(template.Replace(good, nullCommand, StringComparison.Ordinal), "\"command\": \\[[^\\]]*\\]", "\"command\": null"));
+        var garbage = Guid.NewGuid().ToString("D");
+        File.WriteAllText(Path.Combine(jobs, garbage + ".json"), "{ not json");
+
+        var ls = await world.P(world.ClientHome, "ls");
+        var logs = await world.P(world.ClientHome, "logs", good[..6]);
+        var rm = await world.P(world.ClientHome, "rm", good);
+
+        ls.AssertExit(0);
+        Assert.Contains(good[..8], ls.Stdout, StringComparison.Ordinal);
+        var warnings = ls.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, warnings.Length);
+        Assert.Single(warnings, w => w.StartsWith($"p: skipping {Path.Combine(jobs, nullCommand)}.json", StringComparison.Ordinal));
+        Assert.Single(warnings, w => w.StartsWith($"p: skipping {Path.Combine(jobs, garbage)}.json", StringComparison.Ordinal));
+        Assert.DoesNotContain("internal error", ls.Stderr + logs.Stderr + rm.Stderr, StringComparison.Ordinal);
+        logs.AssertExit(0);
+        Assert.Equal("good\n", logs.Stdout);
+        rm.AssertExit(0);
+        Assert.False(File.Exists(Path.Combine(jobs, good + ".json")));
+    }
 }
 
 [CollectionDefinition(Name)]
