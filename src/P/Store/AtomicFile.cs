@@ -9,11 +9,10 @@ internal static class AtomicFile
     public static void WriteAllText(string path, string content)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var stream = PrivateFiles.Open(temp, FileMode.CreateNew, FileAccess.Write))
             using (var writer = new StreamWriter(stream))
             {
                 writer.Write(content);

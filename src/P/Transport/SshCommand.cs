@@ -51,10 +51,8 @@ internal sealed class SshCommand(Connection connection, Paths paths, PContext co
         {
             return ["-o", "ControlMaster=no", "-o", "ControlPath=none"];
         }
-        if (!Directory.Exists(dir))
-        {
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        Store.PrivateFiles.EnsureDirectory(Path.GetDirectoryName(dir)!);
+        Store.PrivateFiles.EnsureDirectory(dir);
         // ssh expands % in the path and splits an option's value on spaces
         // unless it is double-quoted (with \ and \" inside): any home must work.
         var path = dir.Replace("%", "%%", StringComparison.Ordinal).Replace("\\", "\\\\", StringComparison.Ordinal)

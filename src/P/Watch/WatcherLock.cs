@@ -1,4 +1,5 @@
 using P.Core;
+using P.Store;
 
 namespace P.Watch;
 
@@ -23,10 +24,9 @@ internal sealed class WatcherLock(Paths paths, string worker)
 
     public FileStream? TryAcquire()
     {
-        Directory.CreateDirectory(paths.WatchDir);
         try
         {
-            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return PrivateFiles.Open(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
@@ -60,10 +60,9 @@ internal sealed class WatcherLock(Paths paths, string worker)
 
     private void Touch(string path)
     {
-        Directory.CreateDirectory(paths.WatchDir);
         if (!File.Exists(path))
         {
-            File.WriteAllText(path, "");
+            PrivateFiles.Open(path, FileMode.OpenOrCreate, FileAccess.Write).Dispose();
         }
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
     }

@@ -113,6 +113,34 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         rm.AssertExit(0);
         Assert.False(File.Exists(Path.Combine(jobs, good + ".json")));
     }
+
+    [Fact]
+    public async Task Under_umask_022_the_clients_directories_are_0700_and_its_files_0600()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = world.AddWorker("w1");
+        var p = world.PBinary ?? PCli.BinaryPath;
+        var script = $"umask 022 && '{p}' worker register {worker.Connection} && '{p}' -d -n -- true && '{p}' -n -- true && '{p}' ls";
+
+        var result = await ProcessRunner.RunAsync("/bin/sh", ["-c", script], new Dictionary<string, string>(world.Environment), world.ClientHome, timeout: TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var watchDir = Path.Combine(world.DataHome, "p", "watch");
+        await E2e.WaitFor(() => Directory.Exists(watchDir) && Directory.GetFiles(watchDir, "*.lock").Length > 0, "the watcher's lock");
+        string[] dirs = [Path.Combine(world.ConfigHome, "p"), Path.Combine(world.DataHome, "p"), Path.Combine(world.DataHome, "p", "jobs"), watchDir,
+            Path.Combine(world.ClientHome, ".p"), Path.Combine(world.ClientHome, ".p", "cm")];
+        foreach (var dir in dirs)
+        {
+            Assert.True(File.GetUnixFileMode(dir) == PrivateDir, $"{dir} is {File.GetUnixFileMode(dir)}");
+            foreach (var file in Directory.GetFiles(dir))
+            {
+                Assert.True(File.GetUnixFileMode(file) == PrivateFile, $"{file} is {File.GetUnixFileMode(file)}");
+            }
+        }
+    }
+
+    private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 }
 
 [CollectionDefinition(Name)]
