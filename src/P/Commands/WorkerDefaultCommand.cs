@@ -13,9 +13,7 @@ internal static class WorkerDefaultCommand
         var command = new Command("default", "Set the default worker") { name };
         command.SetAction(parse =>
         {
-            var store = new ConfigStore(Paths.From(context).ConfigFile);
-            var config = store.Load().WithDefault(parse.GetValue(name)!);
-            store.Save(config);
+            var (_, config) = new ConfigStore(Paths.From(context).ConfigFile).Update(c => c.WithDefault(parse.GetValue(name)!));
             context.Out.WriteLine($"default worker: '{config.DefaultWorker}'");
             return ExitCodes.Ok;
         });

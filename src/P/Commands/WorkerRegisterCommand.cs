@@ -20,9 +20,7 @@ internal static class WorkerRegisterCommand
         {
             var parsed = Connection.Parse(parse.GetValue(connection)!);
             var workerName = parse.GetValue(name) is { } given ? WorkerName.Validate(given) : WorkerName.DefaultFor(parsed);
-            var store = new ConfigStore(Paths.From(context).ConfigFile);
-            var config = store.Load().Add(new Worker(workerName, parsed));
-            store.Save(config);
+            var (_, config) = new ConfigStore(Paths.From(context).ConfigFile).Update(c => c.Add(new Worker(workerName, parsed)));
             var isDefault = config.DefaultWorker == workerName ? " (default)" : "";
             context.Out.WriteLine($"registered worker '{workerName}' → {parsed.Text}{isDefault}");
             return ExitCodes.Ok;

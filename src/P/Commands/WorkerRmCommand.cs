@@ -14,21 +14,22 @@ internal static class WorkerRmCommand
         command.SetAction(parse =>
         {
             var paths = Paths.From(context);
-            var store = new ConfigStore(paths.ConfigFile);
-            var config = store.Load();
-            var worker = config.Get(parse.GetValue(name)!);
-            var running = new JobStore(paths.JobsDir, context.Err).All()
-                .Where(j => j.Worker == worker.Name && j.Status is JobStatus.Running or JobStatus.Starting or JobStatus.Unknown)
-                .Select(j => j.ShortId)
-                .ToList();
-            if (running.Count > 0)
+            var (config, updated) = new ConfigStore(paths.ConfigFile).Update(config =>
             {
-                throw new UserError($"worker '{worker.Name}' has running jobs ({string.Join(", ", running)}): stop them with `p stop <id>` first.");
-            }
-            var updated = config.Remove(worker.Name);
-            store.Save(updated);
-            context.Out.WriteLine($"removed worker '{worker.Name}'"
-                + (config.DefaultWorker == worker.Name && updated.DefaultWorker is { } d ? $"; the default is now '{d}'" : ""));
+                var worker = config.Get(parse.GetValue(name)!);
+                var running = new JobStore(paths.JobsDir, context.Err).All()
+                    .Where(j => j.Worker == worker.Name && j.Status is JobStatus.Running or JobStatus.Starting or JobStatus.Unknown)
+                    .Select(j => j.ShortId)
+                    .ToList();
+                if (running.Count > 0)
+                {
+                    throw new UserError($"worker '{worker.Name}' has running jobs ({string.Join(", ", running)}): stop them with `p stop <id>` first.");
+                }
+                return config.Remove(worker.Name);
+            });
+            var removed = parse.GetValue(name)!;
+            context.Out.WriteLine($"removed worker '{removed}'"
+                + (config.DefaultWorker == removed && updated.DefaultWorker is { } d ? $"; the default is now '{d}'" : ""));
             return ExitCodes.Ok;
         });
         return command;

@@ -46,6 +46,43 @@ internal sealed class ConfigStore(string path)
         }
     }
 
+    /// <summary>
+    /// Reads, changes and writes config.yaml under an exclusive lock, so that
+    /// concurrent registrations all land. Returns the old and the new config.
+    /// </summary>
+    public (Config Before, Config After) Update(Func<Config, Config> change)
+    {
+        using var held = Lock();
+        var before = Load();
+        var after = change(before);
+        Save(after);
+        return (before, after);
+    }
+
+    // flock through FileShare.None; a holder is another p writing for a moment.
+    private FileStream Lock()
+    {
+        var deadline = DateTime.UtcNow + LockWait;
+        while (true)
+        {
+            try
+            {
+                return PrivateFiles.Open(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(LockRetry);
+            }
+            catch (IOException e)
+            {
+                throw new UserError($"cannot lock {path}.lock ({e.Message}): is another p stuck? Remove the file if none runs.");
+            }
+        }
+    }
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LockRetry = TimeSpan.FromMilliseconds(10);
+
     public void Save(Config config)
     {
         var root = new YamlMappingNode();

@@ -139,6 +139,22 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Ten_registrations_at_once_all_land()
+    {
+        using var world = sshd.CreateWorld(output);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            world.P(world.ClientHome, "worker", "register", $"user@host{i}.example", "-n", $"w{i}")));
+
+        Assert.All(results, r => r.AssertExit(0));
+        var listed = await world.P(world.ClientHome, "worker", "ls");
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            Assert.Contains($"user@host{i}.example", listed.Stdout, StringComparison.Ordinal);
+        }
+    }
+
     private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 }
