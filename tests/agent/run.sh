@@ -520,6 +520,25 @@ t_attach_done() {
   wait_until 5 eval '! has_session "$id"' || bad "session still there after a key:" "$(otm capture-pane -p -t o)"
 }
 
+t_attach_slow_worker() {
+  local id banner
+  id=$(new_id)
+  # A slow worker: every dd of the pane (the type-ahead drain) takes a second.
+  mkdir "$T/slow"
+  printf '#!/bin/sh\nsleep 1\nexec %s "$@"\n' "$(command -v dd)" >"$T/slow/dd"
+  chmod +x "$T/slow/dd"
+  TPATH="$T/slow:$TPATH"
+  start "$id" "while [ ! -e $T/go ]; do sleep 0.05; done; exit 6"
+  outer_attach "$id"
+  wait_until 5 outer_shows "[running]" || bad "the job's screen never showed:" "$(otm capture-pane -p -t o 2>&1)"
+  otm send-keys -t o x
+  touch "$T/go"
+  banner='--- Job done [exit 6]. Press any key to detach. ---'
+  wait_until 10 outer_shows "$banner" || bad "no banner on the terminal:" "$(otm capture-pane -p -t o 2>&1)"
+  otm send-keys -t o a
+  wait_until 10 eval '! has_session "$id"' || bad "the key pressed once the screen appeared was dropped:" "$(otm capture-pane -p -t o)"
+}
+
 t_attach_typeahead() {
   local id banner
   id=$(new_id)
@@ -1098,6 +1117,7 @@ TESTS=(
   "logs follow: returns once the job ends, with all output|t_logs_follow"
   "attach: a key on the done screen detaches and closes the session|t_attach_done"
   "attach: keys typed while the job ran do not dismiss the done screen|t_attach_typeahead"
+  "attach: on a slow worker the key pressed once the end screen shows is not dropped|t_attach_slow_worker"
   "Ctrl-C / SIGINT reach the job only: its exit code, the done screen|t_ctrl_c"
   "Ctrl-C in the pane of a job without a terminal reaches the job|t_ctrl_c_no_tty"
   "close: kills a finished job's session, not a running one|t_close"

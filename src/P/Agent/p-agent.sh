@@ -361,10 +361,16 @@ relay() {
 
 # Reads one key. Keys typed while the job ran are dropped first, so they
 # cannot dismiss the final screen. Fails when the terminal is gone.
-readkey() {
+drop_typeahead() {
   _old=$(stty -g 2>/dev/null) || _old=''
   stty -icanon -echo min 0 time 0 2>/dev/null
   while [ -n "$(dd bs=64 count=1 2>/dev/null)" ]; do :; done
+}
+
+# After drop_typeahead and the end screen: the next key, which the screen
+# asked for (on a slow worker a key pressed as it appears must not be
+# dropped with the type-ahead).
+readkey() {
   stty raw -echo min 1 time 0 2>/dev/null
   _n=$(dd bs=1 count=1 2>/dev/null | wc -c)
   [ -n "$_old" ] && stty "$_old" 2>/dev/null
@@ -396,6 +402,7 @@ cmd_run() {
   _state="done $rc"
   [ -f "$jd/stopped" ] && _state="stopped $rc"
   tm set-option -t "$s" @p_end "$_end" \; set-option -t "$s" @p_state "$_state" >/dev/null 2>&1
+  drop_typeahead
   printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
   if readkey; then
     tm kill-session -t "$s"
