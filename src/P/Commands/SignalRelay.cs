@@ -14,17 +14,22 @@ internal sealed class SignalRelay(AgentApi agent, Job job, TimeProvider clock, C
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan CallLimit = TimeSpan.FromSeconds(10);
 
+    private readonly Lock gate = new();
     private DateTimeOffset? last;
 
+    // Handlers of signals that arrive together may run at once, on two threads.
     public void Deliver(PosixSignal signal)
     {
-        var now = clock.GetUtcNow();
-        if (last is { } previous && now - previous < Window)
+        lock (gate)
         {
-            leave.Cancel();
-            return;
+            var now = clock.GetUtcNow();
+            if (last is { } previous && now - previous < Window)
+            {
+                leave.Cancel();
+                return;
+            }
+            last = now;
         }
-        last = now;
         _ = PassOnAsync(signal switch
         {
             PosixSignal.SIGTERM => "TERM",
