@@ -1067,8 +1067,9 @@ t_logs_follow_orphaned() {
   # the follower's parent (sshd's session, or p for a local worker) dies
   # while the job prints nothing: the follower must notice and leave
   env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" LANG=C.UTF-8 \
-    /bin/sh -c '/bin/sh "$0" - logs "$1" follow >/dev/null & sleep 0.3; kill -KILL $$' "$A" "$a" 2>/dev/null
-  pgrep -f "logs $a follow" >/dev/null || bad "no follower found for $a"
+    /bin/sh -c 'echo $$ >"$2"; /bin/sh "$0" - logs "$1" follow >/dev/null & wait' "$A" "$a" "$T/parent" 2>/dev/null &
+  wait_until 5 pgrep -f "logs $a follow" || bad "no follower found for $a"
+  kill -KILL "$(cat "$T/parent")" || bad "could not kill the follower's parent"
   if ! wait_until 5 eval '! pgrep -f "logs $a follow"'; then
     pkill -f "logs $a follow"
     bad "logs follow outlived its parent"
