@@ -678,6 +678,13 @@ t_pipe_client_gone() {
   case $out in "P-AGENT/1 OK"$'\n'first) ;; *) bad "first lines:" "$out" ;; esac
 }
 
+null_pane_done() {
+  case $(tmx capture-pane -p -t "$(sess "$1")") in
+    *"this job has no terminal"*"done-reading"*"Job done [exit 0]"*) ;;
+    *) return 1 ;;
+  esac
+}
+
 t_null_mode() {
   local id log
   id=$(new_id)
@@ -688,10 +695,8 @@ t_null_mode() {
   log=$(cat "$(jd "$id")/output.log")
   case $log in *done-reading*notty*) ;; *) bad "log:" "$log" ;; esac
   case $log in *$'\r'*) bad "a CR in the log of a job without a terminal" ;; esac
-  case $(tmx capture-pane -p -t "$(sess "$id")") in
-    *"this job has no terminal"*"done-reading"*"Job done [exit 0]"*) ;;
-    *) bad "pane:" "$(tmx capture-pane -p -t "$(sess "$id")")" ;;
-  esac
+  # The end screen comes after exitcode is written.
+  wait_until 5 null_pane_done "$id" || bad "pane:" "$(tmx capture-pane -p -t "$(sess "$id")")"
 }
 
 t_signal_verb() {
