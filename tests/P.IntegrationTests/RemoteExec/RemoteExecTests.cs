@@ -102,8 +102,9 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
 
         using (var attached = world.StartP(world.ClientHome, "-n", "--", TerminalProbe + "; echo; echo probed"))
         {
-            await attached.WaitForScreen("probed");
-            Assert.Contains("tty0 tty1 tty2", attached.Screen(), StringComparison.Ordinal);
+            // A key pressed before the end screen is type-ahead, which the end screen drops.
+            var screen = await attached.WaitForScreen("Job done [exit 0]");
+            Assert.Contains("tty0 tty1 tty2\nprobed\n", screen, StringComparison.Ordinal);
             attached.SendKeys("Enter");
             Assert.Equal(0, await attached.WaitForExit());
         }
@@ -186,8 +187,12 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         using var world = sshd.CreateWorld(output);
         var worker = await world.RegisteredWorker();
         var gate = worker.PathInHome("gate");
-        using var job = StreamingProcess.Start(world, "-n", "--", $"echo started; cat >/dev/null; while [ ! -f {gate} ]; do sleep 0.1; done; echo after; exit 3");
+        // p's stdin stays open and silent: the job's cat can only end when the link does.
+        using var job = StreamingProcess.StartIn(world, world.ClientHome, closeStdin: false,
+            "-n", "--", $"echo started; cat >/dev/null; echo stdin-eof; while [ ! -f {gate} ]; do sleep 0.1; done; echo after; exit 3");
         await job.WaitForOutput("started");
+        var id = world.SingleJob().GetProperty("id").GetString()!;
+        Assert.Equal("started\n", worker.OutputLog(id));
 
         // The link: the ssh processes p runs and their shared master, which
         // renames itself "ssh: <control path> [mux]" (and may lose its environment doing so).
@@ -200,12 +205,15 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         }
 
         Assert.Equal(253, await job.WaitForExit());
-        var id = world.SingleJob().GetProperty("id").GetString()!;
+        Assert.StartsWith($"p: lost the connection to w1; job {id[..8]} keeps running there.\n", await job.Errors, StringComparison.Ordinal);
+        Assert.Equal("started\n", job.Output);
+        // The job's stdin came from the link: it sees end of file, and goes on.
+        await worker.WaitForLog(id, "stdin-eof");
         Assert.False(File.Exists(worker.PathInHome($".p/jobs/{id}/exitcode")), "the job must outlive the link");
         await File.WriteAllTextAsync(gate, "");
         await worker.WaitForExitCode(id);
         Assert.Equal("3\n", File.ReadAllText(worker.PathInHome($".p/jobs/{id}/exitcode")));
-        Assert.Equal("started\nafter\n", File.ReadAllText(worker.PathInHome($".p/jobs/{id}/output.log")));
+        Assert.Equal("started\nstdin-eof\nafter\n", worker.OutputLog(id));
     }
 
     [Fact]

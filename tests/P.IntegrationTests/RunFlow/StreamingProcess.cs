@@ -10,10 +10,12 @@ internal sealed class StreamingProcess : IDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
     private readonly Task reader;
+    private readonly Task<string> errors;
 
     private StreamingProcess(Process process)
     {
         this.process = process;
+        errors = process.StandardError.ReadToEndAsync();
         reader = Task.Run(async () =>
         {
             var buffer = new char[1024];
@@ -41,9 +43,20 @@ internal sealed class StreamingProcess : IDisposable
 
     public int Pid => process.Id;
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>All of p's stderr, once it has exited (after <see cref="WaitForExit"/>).</summary>
+    public Task<string> Errors => errors;
+
     public static StreamingProcess Start(TestWorld world, params string[] args) => StartIn(world, world.ClientHome, args);
 
-    public static StreamingProcess StartIn(TestWorld world, string cwd, params string[] args)
+    public static StreamingProcess StartIn(TestWorld world, string cwd, params string[] args) => StartIn(world, cwd, closeStdin: true, args);
+
+    /// <summary>
+    /// With <paramref name="closeStdin"/> false, p's stdin stays an open pipe
+    /// nobody writes to, as under a CI runner that never closes it.
+    /// </summary>
+    public static StreamingProcess StartIn(TestWorld world, string cwd, bool closeStdin, params string[] args)
     {
         var info = new ProcessStartInfo(world.PBinary ?? PCli.BinaryPath)
         {
@@ -62,8 +75,10 @@ internal sealed class StreamingProcess : IDisposable
             info.Environment[key] = value;
         }
         var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        _ = process.StandardError.ReadToEndAsync();
+        if (closeStdin)
+        {
+            process.StandardInput.Close();
+        }
         return new StreamingProcess(process);
     }
 
