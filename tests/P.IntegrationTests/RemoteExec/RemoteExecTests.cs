@@ -145,22 +145,26 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         const string Secret = "s3cr3t-value-in-env";
         world.Environment["FROM_CLIENT"] = Secret;
         var envFile = Path.Combine(world.ClientHome, "job.env");
-        File.WriteAllText(envFile, "# comment\nFILE_VAR=with spaces=and equals\n");
+        File.WriteAllText(envFile, "# comment\nFILE_VAR=file value with spaces=and equals\n");
         var gate = worker.PathInHome("gate");
 
         using var job = StreamingProcess.Start(world, "-n", "-e", $"TRICKY={Tricky}", "-e", "FROM_CLIENT", "--env-file", envFile, "--",
             $"printf '[%s]\\n' \"$TRICKY\" \"$FROM_CLIENT\" \"$FILE_VAR\"; echo ready; while [ ! -f {gate} ]; do sleep 0.1; done");
         await job.WaitForOutput("ready");
         // p's own argv has what the user typed after -e; no process p starts may.
-        var leaks = ProcessesWhoseArgvHas(Secret).Concat(ProcessesWhoseArgvHas("second line")).Where(pid => pid != job.Pid).ToList();
+        var leaks = new[] { Secret, "second line", "file value" }.SelectMany(ProcessesWhoseArgvHas).Where(pid => pid != job.Pid).ToList();
+        // The scan sees what is there: the value in p's argv, and the job's command on ssh's line, base64-encoded.
+        Assert.Contains(job.Pid, ProcessesWhoseArgvHas("second line"));
+        Assert.Contains(ProcessesWhoseArgvHas("echo ready"), pid => pid != job.Pid);
         await File.WriteAllTextAsync(gate, "");
 
         Assert.Equal(0, await job.WaitForExit());
-        Assert.Equal($"[{Tricky}]\n[{Secret}]\n[with spaces=and equals]\nready\n", job.Output);
+        Assert.Equal($"[{Tricky}]\n[{Secret}]\n[file value with spaces=and equals]\nready\n", job.Output);
         Assert.Empty(leaks);
         var listing = await world.P(world.ClientHome, "ls", "--json");
         Assert.DoesNotContain(Secret, listing.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("second line", listing.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("file value", listing.Stdout, StringComparison.Ordinal);
         var envOnWorker = Path.Combine(worker.JobDir(world.SingleJob()), "env");
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(envOnWorker));
     }
@@ -240,6 +244,8 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
     private static void Git(string dir, params string[] args) =>
         ProcessRunner.Run("git", ["-C", dir, .. args]).EnsureSuccess();
 
+    // The argv of every process on the machine (client and worker are one here),
+    // each word also read as base64: p sends its agent's argv encoded so.
     private static List<int> ProcessesWhoseArgvHas(string text) =>
         [.. Directory.GetDirectories("/proc")
             .Where(d => int.TryParse(Path.GetFileName(d), out _))
@@ -247,7 +253,8 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
             {
                 try
                 {
-                    return Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(d, "cmdline"))).Contains(text, StringComparison.Ordinal);
+                    var words = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(d, "cmdline"))).Split('\0');
+                    return words.Any(w => w.Contains(text, StringComparison.Ordinal) || DecodedBase64(w).Contains(text, StringComparison.Ordinal));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -255,6 +262,12 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
                 }
             })
             .Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static string DecodedBase64(string word)
+    {
+        var bytes = new byte[word.Length];
+        return word.Length >= 4 && Convert.TryFromBase64String(word, bytes, out var length) ? Encoding.UTF8.GetString(bytes, 0, length) : "";
+    }
 
     private static async Task<(int Code, byte[] Stdout, string Stderr)> RunAsync(TestWorld world, byte[] stdin, params string[] args)
     {
