@@ -456,18 +456,23 @@ run_on_pipes() {
   _tty=/dev/tty
   printf '%s\r\n' "--- p: this job has no terminal: keys typed here do not reach it (Ctrl+C interrupts it, Ctrl+B D detaches) ---"
   _tp=$_teep
-  _i=/dev/null _o=/dev/null _e=/dev/null
   if [ "$_mode" = pipe ]; then
-    _i=$jd/in _o=$jd/out _e=$jd/err
-  elif ! mkfifo "$jd/o.pipe" "$jd/e.pipe"; then
-    rc=126
-    return
+    # shellcheck disable=SC2086 # $_tp is empty or one option
+    tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >"$jd/out" 2>/dev/null &
+    # shellcheck disable=SC2086
+    tee -a $_tp "$jd/output.log" "$_tty" <"$jd/e.pipe" >"$jd/err" 2>/dev/null &
+    run_job "$jd/in" "$jd/o.pipe" "$jd/e.pipe"
+  else
+    # Nobody reads a detached job's streams apart: one pipe and one tee keep
+    # stdout and stderr in output.log in the order they were written.
+    if ! mkfifo "$jd/o.pipe"; then
+      rc=126
+      return
+    fi
+    # shellcheck disable=SC2086
+    tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >/dev/null 2>/dev/null &
+    run_job /dev/null "$jd/o.pipe" "$jd/o.pipe"
   fi
-  # shellcheck disable=SC2086 # $_tp is empty or one option
-  tee -a $_tp "$jd/output.log" "$_tty" <"$jd/o.pipe" >"$_o" 2>/dev/null &
-  # shellcheck disable=SC2086
-  tee -a $_tp "$jd/output.log" "$_tty" <"$jd/e.pipe" >"$_e" 2>/dev/null &
-  run_job "$_i" "$jd/o.pipe" "$jd/e.pipe"
   # The job is over when its main process is. What it left in its process
   # group gets the hangup a terminal would send at its end (a Ctrl+C passed
   # on leaves no `cmd &` running), and then its streams can end.

@@ -77,6 +77,21 @@ public sealed class TerminalChoiceTests(SshdFixture sshd, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_detached_jobs_log_keeps_stdout_and_stderr_in_the_order_they_were_written()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+
+        // Each echo has ended before the next begins: one order only was written.
+        var id = await world.StartDetached(world.ClientHome, "echo out-1; echo err-1 >&2; echo out-2; echo err-2 >&2; echo out-3");
+        await worker.WaitForExitCode(id);
+
+        var logs = await world.P(world.ClientHome, "logs", id);
+        logs.AssertExit(0);
+        Assert.Equal("out-1\nerr-1\nout-2\nerr-2\nout-3\n", logs.Stdout);
+    }
+
+    [Fact]
     public async Task A_streaming_job_can_be_watched_with_attach_while_p_streams_it_and_its_session_closes_at_the_end()
     {
         using var world = sshd.CreateWorld(output);
