@@ -100,7 +100,7 @@ setup() {
 }
 
 # The tmux server of the test's p, and the outer terminal's server.
-tmx() { env -u TMUX HOME="$H" TMUX_TMPDIR="$TT" tmux -L p "$@"; }
+tmx() { env -u TMUX HOME="$H" TMUX_TMPDIR="$TT" tmux -S "$H/.p/tmux" "$@"; }
 otm() { env -u TMUX HOME="$H" tmux -S "$T/o" "$@"; }
 
 # A process that exists and is not a zombie (PID 1 may not reap here).
@@ -144,7 +144,7 @@ agt() {
 
 jd() { printf '%s' "$H/.p/jobs/$1"; }
 wd() { printf '%s' "$H/.p/workdirs/$1"; }
-sess() { printf 'p-%s' "${1:0:8}"; }
+sess() { printf 'p-%s' "$1"; }
 
 # start ID ARGV...: starts a job (label "p-<short> w1 <display>"), checks the reply.
 start() {
@@ -451,7 +451,7 @@ t_status_lost() {
 $k lost - - open $(cat "$(jd "$k")/started_at")"
   start "$r" 'sleep 300'
   wait_until 5 test -s "$(jd "$r")/pgid" || bad "running job never wrote pgid"
-  pg=$(cat "$(jd "$r")/pgid")
+  pg=$(cut -d" " -f1 "$(jd "$r")/pgid")
   wait_until 5 pgrp_alive "$pg" || bad "job's process group $pg is not running"
   tmx kill-server
   wait_until 5 eval '! tmx list-sessions' || bad "tmux server still up"
@@ -575,7 +575,7 @@ ctrl_c_case() {
   if [ "$2" = key ]; then
     tmx send-keys -t "$s" C-c
   else
-    pg=$(cat "$(jd "$id")/pgid")
+    pg=$(cut -d" " -f1 "$(jd "$id")/pgid")
     kill -INT -"$pg" || bad "kill -INT -$pg failed"
   fi
   wait_until 5 test -f "$(jd "$id")/exitcode" ||
@@ -585,7 +585,9 @@ ctrl_c_case() {
   banner="--- Job done [exit $3]. Press any key to detach. ---"
   wait_until 5 eval 'tmx capture-pane -p -t "$s" | grep -qF -- "$banner"' ||
     bad "$1 / $2: no done screen:" "$(tmx capture-pane -p -t "$s")"
-  [ "$(tmx display -p -t "$s" '#{pane_dead}')" = 0 ] || bad "$1 / $2: pane is dead"
+  # The end screen stays on a dead pane: a finished job keeps no process.
+  wait_until 5 eval '[ "$(tmx display -p -t "$s" "#{pane_dead}")" = 1 ]' ||
+    bad "$1 / $2: the finished job's pane still runs a program:" "$(tmx list-panes -t "$s" -F '#{pane_pid} #{pane_current_command}')"
 }
 
 t_ctrl_c() {
@@ -772,7 +774,7 @@ pgrp_ps() { ps -e -o pid,pgid,stat,args | awk -v g="$1" '$2 == g'; }
 job_at() {
   local pg
   wait_until 5 test -s "$(jd "$1")/pgid" || bad "job $1 never wrote pgid"
-  pg=$(cat "$(jd "$1")/pgid")
+  pg=$(cut -d" " -f1 "$(jd "$1")/pgid")
   wait_until 5 pgrep -g "$pg" -f "^$2" || bad "job $1 never ran '$2':" "$(pgrp_ps "$pg")"
 }
 
@@ -786,7 +788,7 @@ t_stop_escalates() {
   s=$(sess "$id")
   start "$id" sh -c 'sleep 300 & trap "" INT; sleep 301'
   job_at "$id" 'sleep 301'
-  pg=$(cat "$(jd "$id")/pgid")
+  pg=$(cut -d" " -f1 "$(jd "$id")/pgid")
   out=$(ag - stop "$id" x)
   rc=$?
   expect_eq "stop with a bad grace" "$out" "P-AGENT/1 ERR bad grace period: x"
@@ -817,7 +819,7 @@ t_stop_int() {
   id=$(new_id)
   start "$id" 'sleep 300'
   job_at "$id" 'sleep 300'
-  pg=$(cat "$(jd "$id")/pgid")
+  pg=$(cut -d" " -f1 "$(jd "$id")/pgid")
   out=$(ag - stop "$id" 5) || bad "stop: exit status $?" "$out"
   expect_eq "stop reply (dies of INT)" "$out" "P-AGENT/1 OK
 signal INT
@@ -862,7 +864,7 @@ t_rm() {
   start "$r" 'sleep 300'
   wait_done "$d"
   job_at "$r" 'sleep 300'
-  pg=$(cat "$(jd "$r")/pgid")
+  pg=$(cut -d" " -f1 "$(jd "$r")/pgid")
   (cd "$(wd "$r")" && mkdir -p d/sub && touch d/sub/f && chmod -R a-w d) || bad "setup of a read-only tree failed"
   out=$(ag - rm "$d" "../$r")
   expect_eq "rm with a bad id" "$out" "P-AGENT/1 ERR bad job id: ../$r"

@@ -17,19 +17,27 @@
 #
 # Layout (all 0700, no root needed):
 #   ~/.p/bin/p-agent         this file
-#   ~/.p/tmux.conf           config of p's private tmux server (tmux -L p)
+#   ~/.p/tmux                the socket of p's private tmux server
+#   ~/.p/tmux.conf           its config
 #   ~/.p/jobs/<uuid>/        cmd cwd worker started_at tmux_session output.log
-#                            exitcode ended_at (on completion), cmd.sh pgid
-#                            mode umask env, and the FIFOs of a job without
-#                            a terminal (o.pipe e.pipe; in out err done)
+#                            exitcode ended_at (on completion), cmd.sh, pgid
+#                            ("<leader pid> <its start time>"), boot, mode,
+#                            umask, env, and the FIFOs of a job without a
+#                            terminal (o.pipe e.pipe; in out err done)
 #   ~/.p/workdirs/<uuid>/    the job's copy of the client's directory
 #   ~/.p/basis/<key>         last job id synced from one client directory,
 #                            the rsync --copy-dest basis of the next sync
 #
-# A job runs as `_run` inside its tmux session. Its first act is to wait on a
-# tmux channel that the start command list signals only after pipe-pane is
-# attached, so output.log gets every byte. exitcode is written last: its
-# presence means the job is over and output.log is complete.
+# A job runs as `_run` inside its tmux session "p-<uuid>". Its first act is to
+# wait on a tmux channel that the start command list signals only after
+# pipe-pane is attached, so output.log gets every byte. When the job is over
+# and output.log complete, its exit code goes into the session (@p_rc) and
+# then into exitcode; _run prints the end screen and exits, leaving a dead
+# pane (remain-on-exit) and no process; any key on it closes the session.
+#
+# Every state write is checked: one that fails fails the call with the
+# reason. The exit code kept in the session reaches the client even when the
+# disk is too full for exitcode.
 #
 # Terminal modes (`start -m`, see cmd_start):
 #   tty   the job's stdio is its pane; pipe-pane copies the pane to output.log.
@@ -53,18 +61,39 @@ self=${P_AGENT_SELF:-$0}
 ok() { printf 'P-AGENT/1 OK\n'; }
 die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
 
-# tmux's socket lives outside HOME; a caller inside another tmux must not
-# steer us to its server.
+# p's private tmux server. Its socket is in ~/.p (0700), not in /tmp where
+# another user may make tmux-<uid> first. A socket path has at most 104 bytes
+# (sun_path): a home too long for that keeps tmux's default place. A caller
+# inside another tmux must not steer us to its server.
 unset TMUX
-tm() { tmux -L p "$@"; }
+sock="$P/tmux"
+if [ ${#sock} -le 100 ]; then
+  tm() { tmux -S "$sock" "$@"; }
+else
+  tm() { tmux -L p "$@"; }
+fi
+# Jobs that an older agent started (session p-<8 hex digits>) live on the
+# server it used; job_dirs points $tj at it.
+tm_old() { tmux -L p "$@"; }
 
 # Used as "$(now)"; hot paths write "$(date +%s)" instead, which is one fork
 # where a function in a command substitution costs two.
 now() { date +%s; }
 
-# Writes a state file atomically: readers never see a half-written value.
+# put FILE VALUE: writes a state file atomically (readers never see a
+# half-written value), or fails the call with the reason.
 put() {
-  printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+  { printf '%s\n' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"; } 2>/dev/null ||
+    write_failed "$1"
+}
+
+# write_failed FILE: the call fails, saying why FILE could not be written.
+# The shells' own messages lack the reason (dash: "I/O error"), dd has it.
+write_failed() {
+  rm -f "$1.tmp.$$" 2>/dev/null
+  _why=$(printf 'x\n' | dd of="$1.tmp.$$" 2>&1 >/dev/null | sed -n 's/.*: //p' | head -n 1)
+  rm -f "$1.tmp.$$" 2>/dev/null
+  die "cannot write $1: ${_why:-write error}"
 }
 
 # POSIX single quoting into $_q, without a subshell (trailing newlines
@@ -96,12 +125,14 @@ valid_id() {
   case $1 in '' | *[!0-9a-f-]*) die "bad job id: $1" ;; esac
 }
 
+# job_dirs <uuid>: sets id, jd (state), wd (work dir), s (tmux session, the
+# whole id: names cannot collide) and tj (the tmux of the job's server).
 job_dirs() {
   valid_id "$1"
-  id=$1
-  jd="$J/$id"
-  wd="$W/$id"
-  s="p-$(printf '%.8s' "$id")"
+  id=$1 jd="$J/$1" wd="$W/$1" s="p-$1" tj=tm
+  if { read -r _sn <"$jd/tmux_session"; } 2>/dev/null && [ -n "$_sn" ] && [ "$_sn" != "$s" ]; then
+    s=$_sn tj=tm_old
+  fi
 }
 
 # Sets $_have, this file's version (one fork: no function in a subshell).
@@ -121,22 +152,28 @@ layout() {
     read_features
     return 0
   fi
-  mkdir -p "$P/bin" "$J" "$W" "$P/basis" || die "cannot create $P"
+  mkdir -p "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null || die "cannot create the directories in $P"
   chmod 700 "$P" "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null
   _arith=0
   tmux_has_arithmetic && _arith=1
   _teep=''
   tee -p </dev/null >/dev/null 2>&1 && _teep=-p
   put "$P/features" "$_arith $_teep"
-  cat >"$P/tmux.conf.tmp.$$" <<EOF
+  # A finished job's pane stays, dead, with its end screen (no bottom line of
+  # tmux's own); its session switches to the key table p-done, where any key
+  # but the prefix closes it.
+  { cat >"$P/tmux.conf.tmp.$$" <<EOF
 # p-agent $_ver
 set -gq remain-on-exit on
+set -gq remain-on-exit-format ""
+bind-key -T p-done Any kill-session
 set -gq history-limit 50000
 set -gq status-interval 1
 set -gq status-style "bg=colour24,fg=colour255"
 set -gq window-size latest
 set -sq escape-time 10
 EOF
+  } 2>/dev/null || write_failed "$P/tmux.conf"
   mv -f "$P/tmux.conf.tmp.$$" "$P/tmux.conf"
 }
 
@@ -257,14 +294,20 @@ cmd_start() {
     mkdir -p "$jd" "$wd" || die "cannot create $jd"
   fi
   if [ "$_envn" -gt 0 ]; then
-    dd bs=1 count="$_envn" of="$jd/env" 2>/dev/null || die "cannot write $jd/env"
+    dd bs=1 count="$_envn" of="$jd/env" 2>/dev/null || write_failed "$jd/env"
   fi
-  # Read by nobody before the job starts: written in place, without a fork.
-  printf '%s\n' "$mode" >"$jd/mode"
-  printf '%s\n' "$login_umask" >"$jd/umask"
-  printf '%s\n' "$display" >"$jd/cmd"
-  printf '%s\n' "$cwd" >"$jd/cwd"
-  printf '%s\n' "$worker" >"$jd/worker"
+  # Read by nobody before the job starts: written in place, without a fork,
+  # and checked as one.
+  _boot=-
+  { read -r _boot </proc/sys/kernel/random/boot_id; } 2>/dev/null
+  {
+    printf '%s\n' "$mode" >"$jd/mode" &&
+      printf '%s\n' "$login_umask" >"$jd/umask" &&
+      printf '%s\n' "$display" >"$jd/cmd" &&
+      printf '%s\n' "$cwd" >"$jd/cwd" &&
+      printf '%s\n' "$worker" >"$jd/worker" &&
+      printf '%s\n' "$_boot" >"$jd/boot"
+  } 2>/dev/null || write_failed "$jd"
   {
     if [ "$_envn" -gt 0 ]; then
       qv "$jd/env"
@@ -280,18 +323,25 @@ cmd_start() {
       done
       printf '\n'
     fi
-  } >"$jd/cmd.sh"
+  } 2>/dev/null >"$jd/cmd.sh" || write_failed "$jd/cmd.sh"
   # Mode null makes its FIFOs in _run, off the caller's clock.
   if [ "$mode" = pipe ]; then
     mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
     # Held open before the job can end, so its exit code cannot be missed.
     exec 4<>"$jd/done"
   fi
+  # The next sync from the same client directory starts from this one.
+  if [ -f "$jd/basis_key" ]; then
+    read -r _key <"$jd/basis_key"
+    put "$P/basis/$_key" "$id"
+  fi
   started=$(date +%s)
   # Readers take an empty started_at for none, and only test tmux_session.
-  printf '%s\n' "$started" >"$jd/started_at"
-  : >"$jd/output.log"
-  printf '%s\n' "$s" >"$jd/tmux_session"
+  {
+    printf '%s\n' "$started" >"$jd/started_at" &&
+      : >"$jd/output.log" &&
+      printf '%s\n' "$s" >"$jd/tmux_session"
+  } 2>/dev/null || write_failed "$jd"
   _pipe=''
   if [ "$mode" = tty ]; then
     qv "$jd/output.log"
@@ -310,18 +360,21 @@ cmd_start() {
     set-option -t "$s" status-right "" \; \
     set-option -w -t "$s" window-status-format "" \; \
     set-option -w -t "$s" window-status-current-format "" \; \
-    wait-for -S "p-go-$id" >/dev/null 2>&1 4<&- ||
-    die "tmux could not start the job's session $s"
-  if [ -f "$jd/basis_key" ]; then
-    read -r _key <"$jd/basis_key"
-    put "$P/basis/$_key" "$id"
-  fi
+    wait-for -S "p-go-$id" >/dev/null 2>"$jd/tmux.err" 4<&- ||
+    tmux_failed
   if [ "$mode" = pipe ]; then
     relay
     return 0
   fi
   ok
   printf 'started %s %s\n' "$s" "$started"
+}
+
+# The start's tmux call failed: say tmux's own reason.
+tmux_failed() {
+  _why=''
+  { read -r _why <"$jd/tmux.err"; } 2>/dev/null
+  die "tmux could not start the job's session: ${_why:-no reason given}"
 }
 
 # Mode pipe, once the job is started: our stdin, stdout and stderr become
@@ -346,7 +399,8 @@ relay() {
     read -r _rc <&4
   fi
   kill "$_in" 2>/dev/null
-  read -r _end <"$jd/ended_at"
+  _end=-
+  { read -r _end <"$jd/ended_at"; } 2>/dev/null
   _state='done'
   [ -f "$jd/stopped" ] && _state=stopped
   # The client has seen everything: nobody needs the end screen. If it is
@@ -354,34 +408,16 @@ relay() {
   # In the background, with stdio of its own: the call ends, and with it the
   # client's wait, as soon as the trailer is out.
   if printf '\000P-AGENT/1 END %s %s %s %s %s open %s\n' "$id" "$id" "$_state" "$_rc" "$_end" "$started" >&2; then
-    tm kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
+    $tj kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
   fi
   return 0
-}
-
-# Reads one key. Keys typed while the job ran are dropped first, so they
-# cannot dismiss the final screen. Fails when the terminal is gone.
-drop_typeahead() {
-  _old=$(stty -g 2>/dev/null) || _old=''
-  stty -icanon -echo min 0 time 0 2>/dev/null
-  while [ -n "$(dd bs=64 count=1 2>/dev/null)" ]; do :; done
-}
-
-# After drop_typeahead and the end screen: the next key, which the screen
-# asked for (on a slow worker a key pressed as it appears must not be
-# dropped with the type-ahead).
-readkey() {
-  stty raw -echo min 1 time 0 2>/dev/null
-  _n=$(dd bs=1 count=1 2>/dev/null | wc -c)
-  [ -n "$_old" ] && stty "$_old" 2>/dev/null
-  [ "$_n" -gt 0 ]
 }
 
 # _run <uuid>: the pane's program. No HUP trap: when the session is killed
 # the hangup must take the job down with us.
 cmd_run() {
   job_dirs "$1"
-  tm wait-for "p-go-$id"
+  $tj wait-for "p-go-$id"
   # A handler, not '': an ignored signal would be inherited by the job.
   trap : INT QUIT
   cd "$wd" || exit 1
@@ -395,18 +431,18 @@ cmd_run() {
     run_on_pipes
   fi
   _end=$(date +%s)
-  # Nobody reads ended_at before exitcode exists; exitcode appears whole.
-  printf '%s\n' "$_end" >"$jd/ended_at"
-  put "$jd/exitcode" "$rc"
-  [ -p "$jd/done" ] && printf '%s\n' "$rc" 1<>"$jd/done"
   _state="done $rc"
   [ -f "$jd/stopped" ] && _state="stopped $rc"
-  tm set-option -t "$s" @p_end "$_end" \; set-option -t "$s" @p_state "$_state" >/dev/null 2>&1
-  drop_typeahead
+  # The session keeps the exit code first: on a full disk it is the only
+  # record. Keys typed from now on go to p-done's binding, not to the pane:
+  # type-ahead dies with the pane and cannot dismiss the end screen.
+  $tj set-option -t "$s" @p_rc "$rc" \; set-option -t "$s" @p_end "$_end" \; \
+    set-option -t "$s" @p_state "$_state" \; set-option -t "$s" key-table p-done >/dev/null 2>&1
+  # Nobody reads ended_at before exitcode exists; exitcode appears whole.
+  { printf '%s\n' "$_end" >"$jd/ended_at" && printf '%s\n' "$rc" >"$jd/exitcode.tmp" &&
+    mv -f "$jd/exitcode.tmp" "$jd/exitcode"; } 2>/dev/null
+  [ -p "$jd/done" ] && printf '%s\n' "$rc" 1<>"$jd/done"
   printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
-  if readkey; then
-    tm kill-session -t "$s"
-  fi
   exit 0
 }
 
@@ -420,7 +456,12 @@ cmd_run() {
 # job dies of SIGINT.
 run_job() {
   # shellcheck disable=SC2016 # expanded by the leader's own sh
-  _lead='echo $$ >"$1"; umask "$3"; trap : INT QUIT TERM HUP; /bin/sh -l "$2"; exit $?'
+  # The leader records its pid and start time (see job_group) before the job
+  # can begin: a job whose group cannot be recorded does not run.
+  _lead='f=$1 c=$2; umask "$3"; st=-
+if { read -r l </proc/$$/stat; } 2>/dev/null; then set -- ${l##*) }; shift 19 && st=$1; fi
+echo "$$ $st" >"$f" || exit 125
+trap : INT QUIT TERM HUP; /bin/sh -l "$c"; exit $?'
   set -m
   if [ $# -eq 3 ]; then
     /bin/sh -c "$_lead" sh "$jd/pgid" "$jd/cmd.sh" "$_um" <"$1" >"$2" 2>"$3"
@@ -444,7 +485,7 @@ run_on_pane() {
     [ "$_i" -gt 200 ] && break
     sleep 0.05 2>/dev/null || sleep 1
   done
-  tm pipe-pane -t "$s"
+  $tj pipe-pane -t "$s"
 }
 
 # Modes pipe and null: no terminal for the job. Each output stream passes
@@ -476,7 +517,7 @@ run_on_pipes() {
   # The job is over when its main process is. What it left in its process
   # group gets the hangup a terminal would send at its end (a Ctrl+C passed
   # on leaves no `cmd &` running), and then its streams can end.
-  { read -r _pg <"$jd/pgid"; } 2>/dev/null && kill -HUP -"$_pg" 2>/dev/null
+  { read -r _pg _x <"$jd/pgid"; } 2>/dev/null && kill -HUP -"$_pg" 2>/dev/null
   # The tees end when every writer is gone: the log is complete.
   wait
 }
@@ -490,42 +531,67 @@ cmd_status() {
   status_lines "$@"
 }
 
+# The fields of one pane in status_lines' listing, each behind a letter so
+# that empty values keep their place.
+PANE_FORMAT='#{session_name} d#{pane_dead} r#{@p_rc} e#{@p_end} x#{@p_stopped}'
+
 status_lines() {
-  _panes=$(tm list-panes -a -F '#{session_name} #{pane_dead}' 2>/dev/null)
+  _panes="$NL$(tm list-panes -a -F "$PANE_FORMAT" 2>/dev/null)$NL"
+  _old_panes=''
   for _id in "$@"; do
     job_dirs "$_id"
-    _sess=closed
-    _dead=1
-    case "
-$_panes
-" in
-      *"
-$s 0
-"*) _sess=open _dead=0 ;;
-      *"
-$s 1
-"*) _sess=open ;;
-    esac
+    pane_fields
     _st=''
     [ -f "$jd/started_at" ] && read -r _st <"$jd/started_at"
     [ -n "$_st" ] || _st=-
+    _rc='' _end=-
+    if [ -f "$jd/exitcode" ]; then
+      read -r _rc <"$jd/exitcode"
+      [ -f "$jd/ended_at" ] && read -r _end <"$jd/ended_at"
+    elif [ -n "$_prc" ]; then
+      # The disk had no room for exitcode: the session kept it.
+      _rc=$_prc _end=${_pend:-"-"}
+    fi
     if [ ! -d "$jd" ]; then
       printf '%s gone - - closed -\n' "$id"
-    elif [ -f "$jd/exitcode" ]; then
-      read -r _rc <"$jd/exitcode"
-      _end=-
-      [ -f "$jd/ended_at" ] && read -r _end <"$jd/ended_at"
+    elif [ -n "$_rc" ]; then
       _state='done'
-      [ -f "$jd/stopped" ] && _state=stopped
-      printf '%s %s %s %s %s %s\n' "$id" "$_state" "$_rc" "$_end" "$_sess" "$_st"
+      { [ -f "$jd/stopped" ] || [ -n "$_pstop" ]; } && _state=stopped
+      print_status "$_state" "$_rc" "$_end"
     elif [ ! -f "$jd/tmux_session" ]; then
-      printf '%s unstarted - - %s %s\n' "$id" "$_sess" "$_st"
+      print_status unstarted - -
     elif [ "$_dead" = 0 ]; then
-      printf '%s running - - %s %s\n' "$id" "$_sess" "$_st"
+      print_status running - -
     else
-      printf '%s lost - - %s %s\n' "$id" "$_sess" "$_st"
+      print_status lost - -
     fi
   done
+}
+
+# The one status line: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->
+print_status() {
+  printf '%s %s %s %s %s %s\n' "$id" "$1" "$2" "$3" "$_sess" "$_st"
+}
+
+# pane_fields: from the listing in $_panes (or the old server's), sets _sess
+# (open|closed), _dead (0 while the job's program runs), and what the session
+# keeps: _prc, _pend, _pstop.
+pane_fields() {
+  _sess=closed _dead=1 _prc='' _pend='' _pstop=''
+  _list=$_panes
+  if [ "$tj" = tm_old ]; then
+    [ -n "$_old_panes" ] || _old_panes="$NL$(tm_old list-panes -a -F "$PANE_FORMAT" 2>/dev/null)$NL"
+    _list=$_old_panes
+  fi
+  case $_list in
+    *"$NL$s "*) ;;
+    *) return 0 ;;
+  esac
+  _line=${_list#*"$NL$s "}
+  _line=${_line%%"$NL"*}
+  # shellcheck disable=SC2086 # one word per field, by design
+  set -- $_line
+  _sess=open _dead=${1#d} _prc=${2#r} _pend=${3#e} _pstop=${4#x}
 }
 
 # logs <uuid> [follow]: the raw log; following stops once exitcode exists
@@ -554,7 +620,7 @@ cmd_logs() {
       _off=$_size
     fi
     [ "$_fin" = 1 ] && return 0
-    if ! tm has-session -t "=$s" 2>/dev/null; then
+    if ! $tj has-session -t "=$s" 2>/dev/null; then
       _misses=$((_misses + 1))
       [ "$_misses" -gt 2 ] && return 0
     fi
@@ -570,10 +636,14 @@ parent_pid() {
 }
 
 # close <uuid>: end a finished job's session once nobody needs its screen.
+# Finished: an exit code on disk, or a dead pane (the code is in the session
+# when the disk was full, and a lost job has nothing left to show).
 cmd_close() {
   job_dirs "$1"
   ok
-  [ -f "$jd/exitcode" ] && tm kill-session -t "=$s" 2>/dev/null
+  if [ -f "$jd/exitcode" ] || [ "$($tj list-panes -t "=$s" -F '#{pane_dead}' 2>/dev/null)" = 1 ]; then
+    $tj kill-session -t "=$s" 2>/dev/null
+  fi
   return 0
 }
 
@@ -585,11 +655,13 @@ cmd_attach() {
     infocmp "$TERM" >/dev/null 2>&1 || TERM=xterm-256color
   fi
   export TERM
-  tm has-session -t "=$s" 2>/dev/null || {
+  $tj has-session -t "=$s" 2>/dev/null || {
     printf 'p: the session of job %s is closed\n' "$id" >&2
     exit 3
   }
-  exec tmux -L p -u attach-session -t "=$s"
+  # Not exec: $tj is a function (which server); this shell just waits.
+  $tj -u attach-session -t "=$s"
+  exit $?
 }
 
 # Whether a live process is in process group $1. kill -0 would also count
@@ -620,13 +692,13 @@ cmd_stop() {
     status_lines "$id"
     return 0
   fi
-  _pg=''
-  [ -f "$jd/pgid" ] && read -r _pg <"$jd/pgid"
-  put "$jd/stopped" "$(now)"
+  mark_stopped
   _by=none
-  if [ -n "$_pg" ]; then
+  if job_group; then
     for _sig in INT TERM KILL; do
-      group_alive "$_pg" || break
+      # Asked again before each signal: the group may have ended meanwhile
+      # and its id gone to another.
+      { job_group && group_alive "$_pg"; } || break
       kill -"$_sig" -"$_pg" 2>/dev/null
       _by=$_sig
       # A deadline on the clock: scanning /proc takes time of its own. The
@@ -639,7 +711,7 @@ cmd_stop() {
   fi
   # The wrapper writes exitcode once the job's output is flushed.
   _t=0
-  while [ ! -f "$jd/exitcode" ] && [ "$_t" -lt 50 ] && tm has-session -t "=$s" 2>/dev/null; do
+  while [ ! -f "$jd/exitcode" ] && [ "$_t" -lt 50 ] && $tj has-session -t "=$s" 2>/dev/null; do
     sleep 0.1 2>/dev/null || sleep 1
     _t=$((_t + 1))
   done
@@ -654,14 +726,50 @@ cmd_signal() {
   case $2 in INT | TERM | HUP | QUIT) ;; *) die "bad signal: $2" ;; esac
   [ -d "$jd" ] || die "job $id is not on this worker"
   ok
-  _pg=''
-  [ -f "$jd/pgid" ] && read -r _pg <"$jd/pgid"
-  if [ -f "$jd/exitcode" ] || [ -z "$_pg" ]; then
+  if [ -f "$jd/exitcode" ] || ! job_group; then
     printf 'finished\n'
     return 0
   fi
   kill -"$2" -"$_pg" 2>/dev/null
   printf 'sent\n'
+}
+
+# mark_stopped: records that the job was stopped, in a file, or in its session
+# when the disk is full (the stop itself must not depend on free space).
+mark_stopped() {
+  { printf '%s\n' "$(now)" >"$jd/stopped.tmp" && mv -f "$jd/stopped.tmp" "$jd/stopped"; } 2>/dev/null ||
+    $tj set-option -t "$s" @p_stopped 1 >/dev/null 2>&1
+}
+
+# job_group: sets _pg to the job's process group while it provably still is
+# the job's, and fails otherwise. After a reboot, or once the job's leader
+# has ended, the same id may belong to a stranger (pid reuse): the leader's
+# pid must be alive with the start time (from /proc/<pid>/stat) recorded
+# when the job began, on the boot it began on. Without /proc, or for a job
+# from an older agent (no start time), only while the job's pane lives.
+job_group() {
+  _pg='' _lpid='' _lstart=''
+  { read -r _lpid _lstart <"$jd/pgid"; } 2>/dev/null
+  case $_lpid in '' | *[!0-9]*) return 1 ;; esac
+  if [ -n "$_lstart" ] && [ "$_lstart" != - ] && [ -r /proc/self/stat ]; then
+    _b1=- _b2=-
+    { read -r _b1 <"$jd/boot"; } 2>/dev/null
+    { read -r _b2 </proc/sys/kernel/random/boot_id; } 2>/dev/null
+    [ "$_b1" = "$_b2" ] || return 1
+    [ "$(proc_start_time "$_lpid")" = "$_lstart" ] || return 1
+  else
+    [ "$($tj list-panes -t "=$s" -F '#{pane_dead}' 2>/dev/null)" = 0 ] || return 1
+  fi
+  _pg=$_lpid
+}
+
+# proc_start_time PID: field 22 of /proc/PID/stat (after the command name,
+# which may hold spaces and parentheses), empty when there is no such process.
+proc_start_time() {
+  { read -r _l <"/proc/$1/stat"; } 2>/dev/null || return 0
+  # shellcheck disable=SC2086 # splitting stat's fields is the point
+  set -- ${_l##*) }
+  shift 19 2>/dev/null && printf '%s' "$1"
 }
 
 # rm <uuid>...: ends each job's session and deletes its directories.
@@ -670,7 +778,7 @@ cmd_rm() {
   ok
   for _id in "$@"; do
     job_dirs "$_id"
-    tm kill-session -t "=$s" 2>/dev/null
+    $tj kill-session -t "=$s" 2>/dev/null
     # Build tools leave read-only trees (Go's module cache); make them writable first.
     rm -rf "$jd" "$wd" 2>/dev/null || { chmod -R u+w "$jd" "$wd" 2>/dev/null; rm -rf "$jd" "$wd"; }
     if [ -e "$jd" ] || [ -e "$wd" ]; then

@@ -166,6 +166,10 @@ public sealed class TestWorld : IDisposable
         foreach (var worker in _workers)
         {
             KillTmuxServers(worker.TmuxTmpDir);
+            if (File.Exists(worker.TmuxSocket))
+            {
+                RunQuietly(RequiredTools.Tmux, ["-S", worker.TmuxSocket, "kill-server"]);
+            }
         }
         ExitControlMasters(Path.Combine(ClientHome, ".p", "cm"));
         KillTmuxServers(ClientTmuxTmpDir);

@@ -26,6 +26,12 @@ public sealed class WorkerHome
     /// <summary>$TMUX_TMPDIR on this worker: its tmux sockets are at TmuxTmpDir/tmux-UID/NAME.</summary>
     public string TmuxTmpDir { get; }
 
+    /// <summary>The socket of p's tmux server on this worker (the agent keeps it in ~/.p).</summary>
+    public string TmuxSocket => Path.Combine(Home, ".p", "tmux");
+
+    /// <summary>A remote shell command line that talks to p's tmux server on this worker.</summary>
+    public const string Tmux = "tmux -S \"$HOME/.p/tmux\"";
+
     /// <summary>Private ed25519 key that logs in as this worker.</summary>
     public string KeyPath { get; }
 

@@ -131,7 +131,7 @@ public sealed class LiveStateTests(SshdFixture sshd, ITestOutputHelper output)
         var worker = await world.RegisteredWorker();
         var id = await StartGated(world, worker, "exit 0");
 
-        (await world.Ssh("w1", "tmux -L p kill-server")).EnsureSuccess();
+        (await world.Ssh("w1", $"{WorkerHome.Tmux} kill-server")).EnsureSuccess();
 
         await E2e.WaitFor(() => Status(world, id) == "lost", "the job to become lost", TimeSpan.FromSeconds(10));
         var ls = await world.P(world.ClientHome, "ls");

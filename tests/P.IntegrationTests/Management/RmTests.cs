@@ -30,7 +30,7 @@ public sealed class RmTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.False(File.Exists(world.RecordPath(id)), forced.ToString());
         Assert.False(Directory.Exists(worker.JobDir(id)), forced.ToString());
         Assert.False(Directory.Exists(worker.WorkDir(id)), forced.ToString());
-        var session = await world.Ssh("w1", $"tmux -L p has-session -t p-{ManagementE2e.Short(id)}");
+        var session = await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{id}");
         Assert.NotEqual(0, session.ExitCode);
     }
 
@@ -56,7 +56,7 @@ public sealed class RmTests(SshdFixture sshd, ITestOutputHelper output)
             Assert.False(Directory.Exists(worker.JobDir(id)), $"~/.p/jobs/{id} is still on the worker\n{rm}");
             Assert.False(Directory.Exists(worker.WorkDir(id)), $"~/.p/workdirs/{id} is still on the worker\n{rm}");
         }
-        var session = await world.Ssh("w1", $"tmux -L p has-session -t p-{ManagementE2e.Short(open)}");
+        var session = await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{open}");
         Assert.True(session.ExitCode != 0, $"the removed job's session is still open\n{session}");
     }
 

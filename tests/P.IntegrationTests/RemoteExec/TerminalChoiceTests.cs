@@ -123,7 +123,7 @@ public sealed class TerminalChoiceTests(SshdFixture sshd, ITestOutputHelper outp
     private static async Task WaitUntilSessionCloses(TestWorld world, string id)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while ((await world.Ssh("w1", $"tmux -L p has-session -t p-{id[..8]}")).ExitCode == 0)
+        while ((await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{id}")).ExitCode == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, $"the session of job {id[..8]} is still open");
             await Task.Delay(50);

@@ -32,7 +32,7 @@ public sealed class InteractiveRunTests(SshdFixture sshd, ITestOutputHelper outp
         var job = world.SingleJob();
         Assert.Equal("done", job.GetProperty("status").GetString());
         Assert.Equal(5, job.GetProperty("exit_code").GetInt32());
-        var session = await world.Ssh("w1", $"tmux -L p has-session -t p-{job.GetProperty("id").GetString()![..8]}");
+        var session = await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{job.GetProperty("id").GetString()}");
         Assert.NotEqual(0, session.ExitCode);
     }
 

@@ -80,7 +80,7 @@ public sealed class RunOverSshTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal("mytool; pwd\n", File.ReadAllText(Path.Combine(jobDir, "cmd")));
         Assert.Equal(src + "\n", File.ReadAllText(Path.Combine(jobDir, "cwd")));
         Assert.Equal("w1\n", File.ReadAllText(Path.Combine(jobDir, "worker")));
-        Assert.Equal($"p-{id[..8]}\n", File.ReadAllText(Path.Combine(jobDir, "tmux_session")));
+        Assert.Equal($"p-{id}\n", File.ReadAllText(Path.Combine(jobDir, "tmux_session")));
         Assert.Equal("0\n", File.ReadAllText(Path.Combine(jobDir, "exitcode")));
         foreach (var dir in new[] { ".p", ".p/jobs", ".p/workdirs", ".p/bin", $".p/jobs/{id}", $".p/workdirs/{id}" })
         {
