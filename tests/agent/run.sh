@@ -1146,8 +1146,95 @@ TESTS=(
   "start null: no terminal, stdin /dev/null, LF log, the pane shows output and the end|t_null_mode"
   "signal: reaches a running job's group; finished; bad signal|t_signal_verb"
   "start: the job gets the login umask; the agent's files stay private|t_login_umask"
+  "session names are whole ids: jobs sharing 8 digits do not collide|t_ids_sharing_a_prefix"
+  "stop and signal spare a group whose leader has another start time or boot|t_stop_refuses_a_reused_group"
+  "a job of an older agent (tmux -L p, 8-digit session) is seen and stopped|t_job_of_an_older_agent"
+  "a full ~/.p: the exit code is kept in the session; start fails with the reason|t_full_disk"
   "shellcheck -s sh passes|t_shellcheck"
 )
+
+t_ids_sharing_a_prefix() {
+  local a b out
+  a=$(new_id)
+  b=${a:0:8}-0000-4000-8000-000000000000
+  start "$a" 'sleep 300'
+  start "$b" 'sleep 301'
+  job_at "$a" 'sleep 300'
+  job_at "$b" 'sleep 301'
+  out=$(ag - stop "$b" 1) || bad "stop: exit status $?" "$out"
+  case $out in *"$b stopped "*) ;; *) bad "stop of $b:" "$out" ;; esac
+  has_session "$a" || bad "stopping $b closed the session of $a, which shares its first 8 digits"
+  out=$(ag - status "$a")
+  case $out in *"$a running "*) ;; *) bad "status of $a after stopping $b:" "$out" ;; esac
+}
+
+t_stop_refuses_a_reused_group() {
+  local id pg st out
+  id=$(new_id)
+  start "$id" 'sleep 300'
+  job_at "$id" 'sleep 300'
+  read -r pg st <"$(jd "$id")/pgid"
+  [ -n "$st" ] && [ "$st" != - ] || bad "the leader's start time was not recorded:" "$(cat "$(jd "$id")/pgid")"
+  # The same group id with another start time: a stranger that got the id.
+  printf '%s %s\n' "$pg" "$((st + 1))" >"$(jd "$id")/pgid"
+  out=$(ag - stop "$id" 1) || bad "stop: exit status $?" "$out"
+  case $out in *"signal none"*) ;; *) bad "stop signalled a group whose leader is not the job's:" "$out" ;; esac
+  pgrp_alive "$pg" || bad "the group was killed although its start time differs"
+  out=$(ag - signal "$id" TERM)
+  expect_eq "signal to a group that is not the job's" "$out" "P-AGENT/1 OK
+finished"
+  pgrp_alive "$pg" || bad "signal killed the group although its start time differs"
+  # Another boot: the recorded group cannot be this job's either.
+  printf '%s %s\n' "$pg" "$st" >"$(jd "$id")/pgid"
+  printf 'another-boot\n' >"$(jd "$id")/boot"
+  out=$(ag - signal "$id" TERM)
+  expect_eq "signal after a reboot" "$out" "P-AGENT/1 OK
+finished"
+  pgrp_alive "$pg" || bad "signal killed a group recorded on another boot"
+}
+
+t_job_of_an_older_agent() {
+  local id short pg out
+  id=$(new_id)
+  short=p-${id:0:8}
+  # What an agent before the socket moved left: an 8-digit session on tmux -L p,
+  # and a pgid file with the pid alone.
+  mkdir -p "$(jd "$id")" "$(wd "$id")"
+  printf '%s\n' "$short" >"$(jd "$id")/tmux_session"
+  date +%s >"$(jd "$id")/started_at"
+  env -u TMUX HOME="$H" TMUX_TMPDIR="$TT" tmux -L p new-session -d -s "$short" \
+    "sh -c 'echo \$\$ >$(jd "$id")/pgid; exec sleep 302'"
+  wait_until 5 test -s "$(jd "$id")/pgid" || bad "the old job never started"
+  read -r pg <"$(jd "$id")/pgid"
+  out=$(ag - status "$id")
+  case $out in *"$id running "*) ;; *) bad "a job of the older agent is not seen running:" "$out" ;; esac
+  out=$(ag - stop "$id" 1) || bad "stop: exit status $?" "$out"
+  case $out in *"signal INT"*) ;; *) bad "stop of the older agent's job:" "$out" ;; esac
+  ! pgrp_alive "$pg" || bad "the older agent's job survived its stop"
+  env -u TMUX HOME="$H" TMUX_TMPDIR="$TT" tmux -L p kill-server 2>/dev/null || true
+}
+
+t_full_disk() {
+  local id out rc
+  # ~/.p itself on a small tmpfs: the job fills it and exits 3.
+  tmx kill-server 2>/dev/null
+  mkdir -p "$T/full"
+  mount -t tmpfs -o size=1m p-agent-test "$T/full" || bad "cannot mount a tmpfs: run the agent tests as root"
+  cp -a "$H/.p/." "$T/full/"
+  mount --bind "$T/full" "$H/.p" || bad "bind mount failed"
+  id=$(new_id)
+  start "$id" 'head -c 2M /dev/zero >big; exit 3'
+  wait_until 10 eval 'ag - status "$id" | grep -q " done 3 "' ||
+    bad "the job that filled the disk is not done 3:" "$(ag - status "$id")"
+  [ ! -f "$(jd "$id")/exitcode" ] || bad "the disk had room for exitcode: nothing was tested"
+  out=$(ag - start "$(new_id)" w1 /c d l true)
+  rc=$?
+  case $out in "P-AGENT/1 ERR cannot write "*": No space left on device") ;; *) bad "start on a full disk:" "$out" ;; esac
+  [ "$rc" = 1 ] || bad "start on a full disk: exit status $rc"
+  tmx kill-server 2>/dev/null
+  umount -l "$H/.p"
+  umount -l "$T/full"
+}
 
 # ---------------------------------------------------------------- one shell's suite
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC3043 # `local`: see "set -u" below
 #
 # p-agent: the worker side of `p`. One POSIX sh file (dash, bash, busybox ash),
 # uploaded by the client to ~/.p/bin/p-agent and never edited by hand.
@@ -48,6 +48,22 @@
 #   null  no terminal, stdin /dev/null, output to output.log and the pane.
 
 set -u
+# Helpers declare their variables `local` (dash, bash, busybox ash and every
+# sh p supports have it): a verb's variables cannot be changed by a helper.
+
+# ---------------------------------------------------------------- constants
+
+# Timings, in seconds, and the loops' tick counts derived from them.
+EVENTS_TICK=0.5        # events: how often the jobs' states are looked at
+EVENTS_HEARTBEAT=10    # events: "hb" every 10 ticks, i.e. every 5 s (the
+                       # client's silence limits are multiples of this)
+EVENTS_LOST_EVERY=4    # events: a lost job costs a tmux call: every 4 ticks
+FOLLOW_TICK=0.2        # logs follow: how often the log is looked at
+STOP_TICK=0.1          # stop: how often a signalled group is looked at
+STOP_END_TICKS=50      # stop: ticks to wait for exitcode once the group is gone
+FLUSH_TICK=0.05        # tty jobs: how often the log is checked for the end mark
+FLUSH_TICKS=200        # ... and for how many ticks (10 s)
+
 # The job gets the umask the user's login gave us; our own files stay private.
 login_umask=$(umask)
 umask 077
@@ -57,6 +73,8 @@ J="$P/jobs"
 W="$P/workdirs"
 # This file: the client's launcher sources it and names it in P_AGENT_SELF.
 self=${P_AGENT_SELF:-$0}
+
+# ---------------------------------------------------------------- helpers
 
 ok() { printf 'P-AGENT/1 OK\n'; }
 die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
@@ -76,6 +94,9 @@ fi
 # server it used; job_dirs points $tj at it.
 tm_old() { tmux -L p "$@"; }
 
+# nap SECONDS: fractional where sleep has it (GNU, busybox), else 1 s.
+nap() { sleep "$1" 2>/dev/null || sleep 1; }
+
 # Used as "$(now)"; hot paths write "$(date +%s)" instead, which is one fork
 # where a function in a command substitution costs two.
 now() { date +%s; }
@@ -90,6 +111,7 @@ put() {
 # write_failed FILE: the call fails, saying why FILE could not be written.
 # The shells' own messages lack the reason (dash: "I/O error"), dd has it.
 write_failed() {
+  local _why
   rm -f "$1.tmp.$$" 2>/dev/null
   _why=$(printf 'x\n' | dd of="$1.tmp.$$" 2>&1 >/dev/null | sed -n 's/.*: //p' | head -n 1)
   rm -f "$1.tmp.$$" 2>/dev/null
@@ -99,6 +121,7 @@ write_failed() {
 # POSIX single quoting into $_q, without a subshell (trailing newlines
 # survive, and no fork: the start path is on the client's clock).
 qv() {
+  local _r _s
   _r='' _s=$1
   while :; do
     case $_s in
@@ -115,6 +138,7 @@ q() {
 }
 
 need() {
+  local _c
   for _c in "$@"; do
     command -v "$_c" >/dev/null 2>&1 ||
       die "$_c is not installed on this worker: install it there (e.g. apt-get install $_c)"
@@ -135,8 +159,11 @@ job_dirs() {
   fi
 }
 
+# ---------------------------------------------------------------- layout, features, tmux formats
+
 # Sets $_have, this file's version (one fork: no function in a subshell).
 version() {
+  local _crc _size _rest
   read -r _crc _size _rest <<EOF
 $(cksum <"$self")
 EOF
@@ -186,6 +213,7 @@ read_features() {
 # tmux >= 3.2 computes the elapsed time in the status format; older ones call
 # back into the agent once a second.
 tmux_has_arithmetic() {
+  local _v _maj _min
   _v=$(tmux -V 2>/dev/null) || return 1
   _v=${_v#tmux }
   _v=${_v#next-}
@@ -201,6 +229,7 @@ NL='
 # tmux_escape TEXT: sets $_esc. status-left and pipe-pane commands are
 # strftime-expanded, then format-expanded: escape both; newlines become spaces.
 tmux_escape() {
+  local _s _rest _c
   _esc='' _s=$1
   while [ -n "$_s" ]; do
     _rest=${_s#?}
@@ -217,6 +246,7 @@ tmux_escape() {
 
 # status_format LABEL: sets $_fmt, the status line of a job's session.
 status_format() {
+  local _label _e _h _m _sec
   tmux_escape "$1"
   _label=$_esc
   if [ "$_arith" = 1 ]; then
@@ -230,6 +260,8 @@ status_format() {
     _fmt="$_label [#{@p_state}] #(/bin/sh $_esc - elapsed $id) "
   fi
 }
+
+# ---------------------------------------------------------------- verbs: check, prepare, start
 
 cmd_check() {
   ok
@@ -372,6 +404,7 @@ cmd_start() {
 
 # The start's tmux call failed: say tmux's own reason.
 tmux_failed() {
+  local _why
   _why=''
   { read -r _why <"$jd/tmux.err"; } 2>/dev/null
   die "tmux could not start the job's session: ${_why:-no reason given}"
@@ -412,6 +445,8 @@ relay() {
   fi
   return 0
 }
+
+# ---------------------------------------------------------------- the job's pane: _run
 
 # _run <uuid>: the pane's program. No HUP trap: when the session is killed
 # the hangup must take the job down with us.
@@ -482,8 +517,8 @@ run_on_pane() {
   _i=0
   while ! tail -c 512 "$jd/output.log" 2>/dev/null | grep -qF "$_tok"; do
     _i=$((_i + 1))
-    [ "$_i" -gt 200 ] && break
-    sleep 0.05 2>/dev/null || sleep 1
+    [ "$_i" -gt "$FLUSH_TICKS" ] && break
+    nap "$FLUSH_TICK"
   done
   $tj pipe-pane -t "$s"
 }
@@ -522,6 +557,8 @@ run_on_pipes() {
   wait
 }
 
+# ---------------------------------------------------------------- verbs: status, logs, close, attach
+
 # status <uuid>...: one line per job:
 #   <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->
 # state: running, done, stopped, lost (no exit code, no live job), gone (unknown
@@ -536,6 +573,7 @@ cmd_status() {
 PANE_FORMAT='#{session_name} d#{pane_dead} r#{@p_rc} e#{@p_end} x#{@p_stopped}'
 
 status_lines() {
+  local _panes _old_panes _id _st _rc _end _state _sess _dead _prc _pend _pstop
   _panes="$NL$(tm list-panes -a -F "$PANE_FORMAT" 2>/dev/null)$NL"
   _old_panes=''
   for _id in "$@"; do
@@ -577,6 +615,7 @@ print_status() {
 # (open|closed), _dead (0 while the job's program runs), and what the session
 # keeps: _prc, _pend, _pstop.
 pane_fields() {
+  local _list _line
   _sess=closed _dead=1 _prc='' _pend='' _pstop=''
   _list=$_panes
   if [ "$tj" = tm_old ]; then
@@ -624,11 +663,12 @@ cmd_logs() {
       _misses=$((_misses + 1))
       [ "$_misses" -gt 2 ] && return 0
     fi
-    sleep 0.2 2>/dev/null || sleep 1
+    nap "$FOLLOW_TICK"
   done
 }
 
 parent_pid() {
+  local _l
   { read -r _l <"/proc/$$/stat"; } 2>/dev/null || return 0
   _l=${_l##*) }
   _l=${_l#* }
@@ -664,9 +704,12 @@ cmd_attach() {
   exit $?
 }
 
+# ---------------------------------------------------------------- verbs: stop, signal, rm
+
 # Whether a live process is in process group $1. kill -0 would also count
 # zombies, which an init that does not reap (containers) keeps forever.
 group_alive() {
+  local _want _p _l
   _want=$1
   for _p in /proc/[0-9]*; do
     { read -r _l <"$_p/stat"; } 2>/dev/null || continue
@@ -705,14 +748,14 @@ cmd_stop() {
       # clock has whole seconds: -le gives at least the grace, not up to 1 s less.
       _until=$(($(now) + _grace))
       while group_alive "$_pg" && [ "$(now)" -le "$_until" ]; do
-        sleep 0.1 2>/dev/null || sleep 1
+        nap "$STOP_TICK"
       done
     done
   fi
   # The wrapper writes exitcode once the job's output is flushed.
   _t=0
-  while [ ! -f "$jd/exitcode" ] && [ "$_t" -lt 50 ] && $tj has-session -t "=$s" 2>/dev/null; do
-    sleep 0.1 2>/dev/null || sleep 1
+  while [ ! -f "$jd/exitcode" ] && [ "$_t" -lt "$STOP_END_TICKS" ] && $tj has-session -t "=$s" 2>/dev/null; do
+    nap "$STOP_TICK"
     _t=$((_t + 1))
   done
   printf 'signal %s\n' "$_by"
@@ -748,6 +791,7 @@ mark_stopped() {
 # when the job began, on the boot it began on. Without /proc, or for a job
 # from an older agent (no start time), only while the job's pane lives.
 job_group() {
+  local _lpid _lstart _b1 _b2
   _pg='' _lpid='' _lstart=''
   { read -r _lpid _lstart <"$jd/pgid"; } 2>/dev/null
   case $_lpid in '' | *[!0-9]*) return 1 ;; esac
@@ -766,6 +810,7 @@ job_group() {
 # proc_start_time PID: field 22 of /proc/PID/stat (after the command name,
 # which may hold spaces and parentheses), empty when there is no such process.
 proc_start_time() {
+  local _l
   { read -r _l <"/proc/$1/stat"; } 2>/dev/null || return 0
   # shellcheck disable=SC2086 # splitting stat's fields is the point
   set -- ${_l##*) }
@@ -788,6 +833,8 @@ cmd_rm() {
     fi
   done
 }
+
+# ---------------------------------------------------------------- verbs: path, events, elapsed
 
 # path <uuid> <path>: where <path> really is inside the job's work dir
 # (relative, symlinks resolved), refused if it leads outside.
@@ -824,7 +871,7 @@ cmd_events() {
     for _id in $_left; do
       if [ -f "$J/$_id/exitcode" ] || [ ! -d "$J/$_id" ]; then
         _report="$_report $_id"
-      elif [ $((_tick % 4)) = 0 ]; then
+      elif [ $((_tick % EVENTS_LOST_EVERY)) = 0 ]; then
         # Lost jobs (no exit code, no live pane) cost a tmux call: check less often.
         case $(status_lines "$_id") in *" running "*) ;; *) _report="$_report $_id" ;; esac
       fi
@@ -833,11 +880,11 @@ cmd_events() {
       printf 'job %s\n' "$(status_lines "$_id")" || exit 0
       _left=$(printf '%s' "$_left" | sed "s/ $_id / /")
     done
-    if [ $((_tick % 10)) = 0 ]; then
+    if [ $((_tick % EVENTS_HEARTBEAT)) = 0 ]; then
       printf 'hb %s\n' "$(now)" || exit 0
     fi
     _tick=$((_tick + 1))
-    sleep 0.5 2>/dev/null || sleep 1
+    nap "$EVENTS_TICK"
   done
 }
 
@@ -850,6 +897,8 @@ cmd_elapsed() {
   _e=$((_end - _start))
   printf '%d:%02d:%02d' $((_e / 3600)) $((_e / 60 % 60)) $((_e % 60))
 }
+
+# ---------------------------------------------------------------- dispatch
 
 main() {
   [ $# -ge 2 ] || die "usage: p-agent <version> <verb> [args...]"
