@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using P.Core;
+using P.Sync;
 
 namespace P.Agent;
 
@@ -11,18 +12,23 @@ internal sealed class AgentApi(AgentClient client)
     /// <summary>Creates the job's directories; returns the previous work dir of the same source, if any.</summary>
     public async Task<string?> PrepareAsync(Guid id, string source, CancellationToken ct)
     {
-        var payload = await client.CallAsync("prepare", [Id(id), BasisKey(source)], ct);
+        var payload = await client.CallAsync("prepare", [Id(id), SourceKey(source)], ct);
         return payload.Split('\n')
             .Where(l => l.StartsWith("basis ", StringComparison.Ordinal))
             .Select(l => l[6..].Trim())
             .FirstOrDefault();
     }
 
-    /// <summary>Starts a job that runs on by itself (mode tty or null).</summary>
-    public Task StartAsync(Job job, JobMode mode, JobEnvironment env, CancellationToken ct)
+    /// <summary>
+    /// Starts a job that runs on by itself (mode tty or null), its work dir
+    /// made from the mirror as <paramref name="sync"/> says. Throws
+    /// <see cref="MirrorOutOfDate"/> when the mirror needs an rsync first.
+    /// </summary>
+    public Task StartAsync(Job job, JobMode mode, JobEnvironment env, SyncRequest? sync, CancellationToken ct)
     {
         var variables = Encoding.UTF8.GetBytes(env.ToShell());
-        return client.CallAsync("start", StartArgs(job, mode, variables), ct, variables.Length > 0 ? variables : null);
+        byte[] head = [.. variables, .. sync?.Payload ?? []];
+        return client.CallAsync("start", StartArgs(job, mode, variables, sync), ct, head.Length > 0 ? head : null);
     }
 
     /// <summary>
@@ -30,11 +36,11 @@ internal sealed class AgentApi(AgentClient client)
     /// call: stdin from <paramref name="stdin"/> once the job runs, stdout to
     /// <paramref name="stdout"/>, stderr and then the final state to <paramref name="stderr"/>.
     /// </summary>
-    public Task StreamJobAsync(Job job, JobEnvironment env, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct)
+    public Task StreamJobAsync(Job job, JobEnvironment env, SyncRequest? sync, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct)
     {
         var variables = Encoding.UTF8.GetBytes(env.ToShell());
-        return client.StreamAsync("start", StartArgs(job, JobMode.Pipe, variables), stdout, ct,
-            new AgentInput(variables, stdin, stderr, OwnSession: true, Accepted: started));
+        return client.StreamAsync("start", StartArgs(job, JobMode.Pipe, variables, sync), stdout, ct,
+            new AgentInput([.. variables, .. sync?.Payload ?? []], stdin, stderr, OwnSession: true, Accepted: started));
     }
 
     /// <summary>Passes a signal on to a running job's process group; false when it had finished.</summary>
@@ -42,15 +48,21 @@ internal sealed class AgentApi(AgentClient client)
         (await client.CallAsync("signal", [Id(id), signal], ct)).StartsWith("sent", StringComparison.Ordinal);
 
     // The environment's values come first on stdin (-e: how many bytes), never
-    // in an argv, which `ps` shows to every user of the worker. Without them
-    // the agent reads nothing: stdin is the job's.
-    private static IReadOnlyList<string> StartArgs(Job job, JobMode mode, byte[] variables)
+    // in an argv, which `ps` shows to every user of the worker; then the
+    // mirror's delta (-s says how many bytes). The rest of stdin is the job's.
+    private static IReadOnlyList<string> StartArgs(Job job, JobMode mode, byte[] variables, SyncRequest? sync)
     {
         var display = CommandText.Display(job.Command);
         var label = $"{job.SessionName} {job.Worker} {CommandText.Truncate(display, 40)}";
-        var options = variables.Length > 0
-            ? ["-m", mode.ToString().ToLowerInvariant(), "-e", variables.Length.ToString(CultureInfo.InvariantCulture)]
-            : new[] { "-m", mode.ToString().ToLowerInvariant() };
+        var options = new List<string> { "-m", mode.ToString().ToLowerInvariant() };
+        if (variables.Length > 0)
+        {
+            options.AddRange(["-e", variables.Length.ToString(CultureInfo.InvariantCulture)]);
+        }
+        if (sync is not null)
+        {
+            options.AddRange(["-s", sync.Spec]);
+        }
         return [.. options, Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command];
     }
 
@@ -105,6 +117,6 @@ internal sealed class AgentApi(AgentClient client)
     private static string Id(Guid id) => id.ToString("D");
 
     /// <summary>Names a client directory on a worker without revealing its path: this host and the path, hashed.</summary>
-    private static string BasisKey(string source) =>
+    public static string SourceKey(string source) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Environment.MachineName + "\0" + source)))[..32];
 }

@@ -62,6 +62,10 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
                 await InstallAsync(ct);
                 continue;
             }
+            if (word.StartsWith("RESYNC ", StringComparison.Ordinal))
+            {
+                throw new MirrorOutOfDate(word[7..]);
+            }
             if (word.StartsWith("ERR ", StringComparison.Ordinal))
             {
                 throw new UserError($"worker '{workerName}': {word[4..]}");
@@ -120,3 +124,6 @@ internal sealed record AgentInput(byte[] Head, Stream? Forward = null, Stream? S
         }
     }
 }
+
+/// <summary>The worker's mirror of a directory is not what the client last sent (or was changed there): rsync, then start again.</summary>
+internal sealed class MirrorOutOfDate(string reason) : Exception(reason);

@@ -25,8 +25,11 @@
 #                            umask, env, and the FIFOs of a job without a
 #                            terminal (o.pipe e.pipe; in out err done)
 #   ~/.p/workdirs/<uuid>/    the job's copy of the client's directory
-#   ~/.p/basis/<key>         last job id synced from one client directory,
-#                            the rsync --copy-dest basis of the next sync
+#   ~/.p/basis/<key>         last job id synced from one client directory
+#   ~/.p/mirrors/<key>/      the pristine copy of that directory: no job
+#                            writes to it; each job's work dir is a copy
+#   ~/.p/mirrors/<key>.state the client manifest hash the mirror holds; the
+#                            mirror is trusted only if nothing in it is newer
 #
 # A job runs as `_run` inside its tmux session "p-<uuid>". Its first act is to
 # wait on a tmux channel that the start command list signals only after
@@ -175,17 +178,23 @@ EOF
 layout() {
   [ -n "${_have:-}" ] || version
   _ver=$_have
-  if { read -r _l <"$P/tmux.conf"; } 2>/dev/null && [ "$_l" = "# p-agent $_ver" ] && [ -d "$W" ] && [ -d "$P/basis" ]; then
+  if { read -r _l <"$P/tmux.conf"; } 2>/dev/null && [ "$_l" = "# p-agent $_ver" ] && [ -d "$W" ] && [ -d "$P/mirrors" ]; then
     read_features
     return 0
   fi
-  mkdir -p "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null || die "cannot create the directories in $P"
-  chmod 700 "$P" "$P/bin" "$J" "$W" "$P/basis" 2>/dev/null
+  mkdir -p "$P/bin" "$J" "$W" "$P/basis" "$P/mirrors" 2>/dev/null || die "cannot create the directories in $P"
+  chmod 700 "$P" "$P/bin" "$J" "$W" "$P/basis" "$P/mirrors" 2>/dev/null
   _arith=0
   tmux_has_arithmetic && _arith=1
-  _teep=''
+  _teep=-
   tee -p </dev/null >/dev/null 2>&1 && _teep=-p
-  put "$P/features" "$_arith $_teep"
+  # find -cnewer (GNU) sees a chmod in a mirror; busybox's find has -newer.
+  _cnewer=-newer
+  find "$P/bin" -maxdepth 0 -cnewer "$P/bin" >/dev/null 2>&1 && _cnewer=-cnewer
+  _reflink=-
+  cp --reflink=auto "$self" "$P/bin/.reflink.$$" 2>/dev/null && _reflink=--reflink=auto
+  rm -f "$P/bin/.reflink.$$"
+  put "$P/features" "$_arith $_teep $_cnewer $_reflink"
   # A finished job's pane stays, dead, with its end screen (no bottom line of
   # tmux's own); its session switches to the key table p-done, where any key
   # but the prefix closes it.
@@ -204,10 +213,14 @@ EOF
   mv -f "$P/tmux.conf.tmp.$$" "$P/tmux.conf"
 }
 
-# $_arith: tmux >= 3.2; $_teep: "-p" where tee has it (GNU), else empty.
+# $_arith: tmux >= 3.2; $_teep: "-p" where tee has it (GNU), else empty;
+# $_cnewer: find's test for "changed after"; $_reflink: cp's option, or empty.
 read_features() {
-  _arith=0 _teep=''
-  { read -r _arith _teep <"$P/features"; } 2>/dev/null
+  _arith=0 _teep=- _cnewer=-newer _reflink=-
+  { read -r _arith _teep _cnewer _reflink <"$P/features"; } 2>/dev/null
+  [ "$_teep" = - ] && _teep=''
+  [ "$_reflink" = - ] && _reflink=''
+  return 0
 }
 
 # tmux >= 3.2 computes the elapsed time in the status format; older ones call
@@ -286,7 +299,11 @@ cmd_prepare() {
   mkdir -p "$jd" "$wd" || die "cannot create $jd"
   put "$jd/basis_key" "$key"
   ok
-  if [ -f "$P/basis/$key" ]; then
+  # The rsync --copy-dest basis, relative to workdirs/: the mirror, else the
+  # previous job's work dir.
+  if [ -d "$P/mirrors/$key" ]; then
+    printf 'basis ../mirrors/%s\n' "$key"
+  elif [ -f "$P/basis/$key" ]; then
     read -r _prev <"$P/basis/$key"
     [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ] && printf 'basis %s\n' "$_prev"
   fi
@@ -301,16 +318,17 @@ cmd_prepare() {
 # job's stdout; its stderr follows on stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
-  mode='tty' _envn=0
+  mode='tty' _envn=0 _sync=''
   while :; do
     case ${1:-} in
       -m) mode=${2:-} ;;
       -e) _envn=${2:-} ;;
+      -s) _sync=${2:-} ;;
       *) break ;;
     esac
     shift 2
   done
-  [ $# -ge 6 ] || die "usage: start [-m tty|pipe|null] [-e <bytes>] <uuid> <worker> <cwd> <display> <label> <argv...>"
+  [ $# -ge 6 ] || die "usage: start [-m tty|pipe|null] [-e <bytes>] [-s <sync>] <uuid> <worker> <cwd> <display> <label> <argv...>"
   case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
   case $_envn in '' | *[!0-9]*) die "bad environment length: $_envn" ;; esac
   job_dirs "$1"
@@ -319,6 +337,7 @@ cmd_start() {
   need tmux
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
+  read_features
   if [ -d "$wd" ]; then
     # rsync gave the work dir the client directory's mode.
     chmod 700 "$jd" "$wd" || die "cannot make $jd private"
@@ -326,7 +345,10 @@ cmd_start() {
     mkdir -p "$jd" "$wd" || die "cannot create $jd"
   fi
   if [ "$_envn" -gt 0 ]; then
-    dd bs=1 count="$_envn" of="$jd/env" 2>/dev/null || write_failed "$jd/env"
+    dd bs="$_envn" count=1 iflag=fullblock of="$jd/env" 2>/dev/null || write_failed "$jd/env"
+  fi
+  if [ -n "$_sync" ]; then
+    sync_workdir "$_sync" || return 0
   fi
   # Read by nobody before the job starts: written in place, without a fork,
   # and checked as one.
@@ -401,6 +423,121 @@ cmd_start() {
   ok
   printf 'started %s %s\n' "$s" "$started"
 }
+
+# ---------------------------------------------------------------- the mirror
+
+# sync_workdir KEY:FROM:TO:DELS:TARS:HOW (start -s): brings the mirror of one
+# client directory from manifest hash FROM to TO with what follows the
+# environment on stdin (DELS bytes: paths to delete, one per line; TARS
+# bytes: a tar of what was added or changed), then makes the job's work dir
+# a copy of it; HOW "inc" starts from the previous job's work dir instead,
+# build outputs included. FROM "-": the client has just rsynced the whole
+# directory into the work dir, which becomes the mirror. Fails (after the
+# frame "P-AGENT/1 RESYNC <why>") when the mirror is not at FROM or was
+# changed behind our back: the client then rsyncs and asks again.
+sync_workdir() {
+  local _key _from _to _ndel _ntar _how _m _have _prev
+  IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
+$1
+EOF
+  case $_key:$_from:$_to in *[!0-9a-f:-]*) die "bad sync: $1" ;; esac
+  case $_ndel$_ntar in '' | *[!0-9]*) die "bad sync: $1" ;; esac
+  _m="$P/mirrors/$_key"
+  mirror_lock "$_m"
+  if [ "$_from" = - ]; then
+    rm -rf "$_m.new" "$_m" 2>/dev/null
+    if ! { mkdir "$_m.new" 2>/dev/null && copy_tree "$wd/." "$_m.new/" && mv "$_m.new" "$_m"; }; then
+      mirror_unlock "$_m"
+      write_failed "$_m"
+    fi
+  else
+    _have=''
+    { read -r _have <"$_m.state"; } 2>/dev/null
+    if [ "$_have" != "$_from" ] || [ ! -d "$_m" ]; then
+      mirror_unlock "$_m"
+      resync "the worker's copy of this directory is not the one p last sent"
+      return 1
+    fi
+    if [ -n "$(find "$_m" "$_cnewer" "$_m.state" -print 2>/dev/null | head -n 1)" ]; then
+      mirror_unlock "$_m"
+      resync "the worker's copy of this directory was changed"
+      return 1
+    fi
+    rm -f "$_m.state"
+    mirror_apply "$_m" "$_ndel" "$_ntar" || { mirror_unlock "$_m"; write_failed "$_m"; }
+  fi
+  put "$_m.state" "$_to"
+  _prev=''
+  [ -f "$P/basis/$_key" ] && read -r _prev <"$P/basis/$_key"
+  if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ]; then
+    mirror_copy_incremental "$_m" "$W/$_prev" "$J/$_prev/sources" || { mirror_unlock "$_m"; write_failed "$wd"; }
+  elif [ "$_from" != - ]; then
+    copy_tree "$_m/." "$wd/" || { mirror_unlock "$_m"; write_failed "$wd"; }
+  fi
+  (cd "$_m" && find . ! -name . -print) >"$jd/sources" 2>/dev/null || { mirror_unlock "$_m"; write_failed "$jd/sources"; }
+  put "$jd/basis_key" "$_key"
+  mirror_unlock "$_m"
+}
+
+# resync WHY: the reply that sends the client back to rsync. What it sent
+# for the mirror is read and dropped: stdin must reach the job intact.
+resync() {
+  [ "$_ndel" -gt 0 ] && dd bs="$_ndel" count=1 iflag=fullblock of=/dev/null 2>/dev/null
+  [ "$_ntar" -gt 0 ] && dd bs="$_ntar" count=1 iflag=fullblock of=/dev/null 2>/dev/null
+  printf 'P-AGENT/1 RESYNC %s\n' "$1"
+}
+
+# mirror_apply MIRROR DELS TARS: deletions first (a file may become a
+# directory), then the tar, with the modes it carries (umask 0).
+mirror_apply() {
+  local _p
+  if [ "$2" -gt 0 ]; then
+    dd bs="$2" count=1 iflag=fullblock 2>/dev/null | while IFS= read -r _p; do
+      case /$_p/ in */../* | //*) continue ;; esac
+      rm -rf "${1:?}/$_p"
+    done
+  fi
+  if [ "$3" -gt 0 ]; then
+    dd bs="$3" count=1 iflag=fullblock 2>/dev/null | (cd "$1" && umask 0 && tar -xf -) || return 1
+  fi
+  return 0
+}
+
+# mirror_copy_incremental MIRROR PREV PREV_SOURCES: the work dir starts as
+# the previous job's, build outputs and all; the mirror is copied over it
+# (sources exactly as the client has them, mtimes included) and what the
+# previous job had as a source but the mirror no longer has is deleted.
+mirror_copy_incremental() {
+  local _p
+  { rm -rf "$wd" && copy_tree "$2" "$wd"; } || return 1
+  if [ -f "$3" ]; then
+    while IFS= read -r _p; do
+      [ -e "$1/$_p" ] || [ -L "$1/$_p" ] || rm -rf "${wd:?}/$_p"
+    done <"$3"
+  fi
+  copy_tree "$1/." "$wd/"
+}
+
+# copy_tree SRC DST: cp -a, reflinked where the file system can.
+copy_tree() {
+  # shellcheck disable=SC2086 # $_reflink is empty or one option
+  cp -a $_reflink "$1" "$2" 2>/dev/null
+}
+
+# mirror_lock MIRROR: one sync of a directory at a time. A lock older than
+# two minutes is a dead call's.
+mirror_lock() {
+  local _n=0
+  while ! mkdir "$1.lock" 2>/dev/null; do
+    _n=$((_n + 1))
+    if [ "$_n" -gt 100 ] && [ -n "$(find "$1.lock" -maxdepth 0 -mmin +2 2>/dev/null)" ]; then
+      rmdir "$1.lock" 2>/dev/null
+    fi
+    nap "$STOP_TICK"
+  done
+}
+
+mirror_unlock() { rmdir "$1.lock" 2>/dev/null; }
 
 # The start's tmux call failed: say tmux's own reason.
 tmux_failed() {

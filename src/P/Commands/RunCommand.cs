@@ -12,7 +12,7 @@ namespace P.Commands;
 internal static class RunCommand
 {
     /// <summary>What the command line asked for, beside the command itself.</summary>
-    private sealed record RunOptions(string? Worker, bool NoSync, bool Detach, bool? Tty, JobEnvironment Env);
+    private sealed record RunOptions(string? Worker, bool NoSync, bool Detach, bool? Tty, JobEnvironment Env, bool? Incremental);
 
     /// <summary>Adds the run options to the root command; <paramref name="command"/> is what followed `--`.</summary>
     public static void Configure(RootCommand root, PContext context, IReadOnlyList<string>? command)
@@ -23,8 +23,10 @@ internal static class RunCommand
         var noTty = new Option<bool>("--no-tty", "-T") { Description = "Give the job no terminal, even at one: stream its stdin, stdout and stderr" };
         var env = new Option<string[]>("--env", "-e") { Description = "Set NAME=VALUE for the job, or pass this machine's NAME (repeatable)", AllowMultipleArgumentsPerToken = false };
         var envFile = new Option<string[]>("--env-file") { Description = "Read NAME=VALUE lines for the job from a file (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var incremental = new Option<bool>("--incremental") { Description = "Start from the previous job's work dir of this directory, build outputs included" };
+        var noIncremental = new Option<bool>("--no-incremental") { Description = "Start from a clean copy, whatever the worker's `incremental` setting" };
         var worker = new Argument<string?>("worker") { Description = "Worker to run on (default: the default worker)", Arity = ArgumentArity.ZeroOrOne, Hidden = true };
-        foreach (var option in new Option[] { noSync, detach, tty, noTty, env, envFile })
+        foreach (var option in new Option[] { noSync, detach, tty, noTty, env, envFile, incremental, noIncremental })
         {
             root.Options.Add(option);
         }
@@ -55,8 +57,13 @@ internal static class RunCommand
             {
                 variables.Add(spec, context.GetEnv);
             }
+            if (parse.GetValue(incremental) && parse.GetValue(noIncremental))
+            {
+                throw new UserError("--incremental and --no-incremental contradict each other: give one.", ExitCodes.Usage);
+            }
             var terminal = parse.GetValue(tty) ? true : parse.GetValue(noTty) ? false : (bool?)null;
-            return RunAsync(context, new RunOptions(name, parse.GetValue(noSync), parse.GetValue(detach), terminal, variables), command, ct);
+            var fromPrevious = parse.GetValue(incremental) ? true : parse.GetValue(noIncremental) ? false : (bool?)null;
+            return RunAsync(context, new RunOptions(name, parse.GetValue(noSync), parse.GetValue(detach), terminal, variables, fromPrevious), command, ct);
         });
     }
 
@@ -87,12 +94,15 @@ internal static class RunCommand
         };
         store.Save(job);
         var finisher = new JobFinisher(agent, transport, store, context);
+        var syncer = new Syncer(context, new ManifestStore(paths.SyncDir));
+        SyncPlan? plan = null;
+        SyncRequest? request = null;
         try
         {
             if (sync)
             {
-                var basis = await agent.PrepareAsync(job.Id, context.Cwd, ct);
-                await new Syncer(context).SyncAsync(context.Cwd, transport, $".p/workdirs/{job.Id:D}", basis, ct);
+                plan = await syncer.PlanAsync(context.Cwd, worker.Name, options.Incremental ?? worker.Incremental, ct);
+                request = plan.Inline ?? await syncer.RsyncAsync(plan, agent, transport, job.Id, ct);
             }
         }
         catch (Exception e) when (e is UserError or OperationCanceledException)
@@ -104,11 +114,29 @@ internal static class RunCommand
         }
         try
         {
-            if (!tty && !options.Detach)
+            try
             {
-                return await finisher.StreamAsync(job, options.Env, ct);
+                if (!tty && !options.Detach)
+                {
+                    var code = await finisher.StreamAsync(job, options.Env, request, ct);
+                    Remember(syncer, plan);
+                    return code;
+                }
+                await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, request, ct);
             }
-            await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, ct);
+            catch (MirrorOutOfDate)
+            {
+                // The worker's mirror is not what this client last sent: a full rsync, then the same start.
+                request = await ResyncAsync(syncer, plan!, agent, transport, store, job, ct);
+                if (!tty && !options.Detach)
+                {
+                    var code = await finisher.StreamAsync(job, options.Env, request, ct);
+                    Remember(syncer, plan);
+                    return code;
+                }
+                await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, request, ct);
+            }
+            Remember(syncer, plan);
         }
         catch (UserError e) when (e.ExitCode is ExitCodes.Error or ExitCodes.Unreachable)
         {
@@ -138,6 +166,28 @@ internal static class RunCommand
         return context.Interactive
             ? await finisher.AttachAsync(job, ct)
             : await finisher.FollowLogAsync(job, ct);
+    }
+
+    private static void Remember(Syncer syncer, SyncPlan? plan)
+    {
+        if (plan is not null)
+        {
+            syncer.Remember(plan);
+        }
+    }
+
+    private static async Task<SyncRequest?> ResyncAsync(Syncer syncer, SyncPlan plan, AgentApi agent, Transport.IWorkerTransport transport, JobStore store, Job job, CancellationToken ct)
+    {
+        try
+        {
+            return await syncer.RsyncAsync(plan, agent, transport, job.Id, ct);
+        }
+        catch (Exception e) when (e is UserError or OperationCanceledException)
+        {
+            store.Delete(job.Id);
+            await CleanUpAsync(agent, job, synced: true);
+            throw;
+        }
     }
 
     /// <summary>Best effort: a half-synced work dir is no use to anyone.</summary>

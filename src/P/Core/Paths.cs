@@ -8,6 +8,9 @@ internal sealed record Paths(string Home, string ConfigDir, string DataDir)
     public string ConfigFile => Path.Combine(ConfigDir, "config.yaml");
     public string JobsDir => Path.Combine(DataDir, "jobs");
 
+    /// <summary>The manifests each worker's mirror of each client directory was last brought to.</summary>
+    public string SyncDir => Path.Combine(DataDir, "sync");
+
     /// <summary>Locks and heartbeats of the background watchers, one per worker.</summary>
     public string WatchDir => Path.Combine(DataDir, "watch");
 

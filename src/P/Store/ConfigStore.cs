@@ -35,7 +35,13 @@ internal sealed class ConfigStore(string path)
                 {
                     var name = Scalar(item, "name") ?? throw Invalid("a worker has no name");
                     var connection = Scalar(item, "connection") ?? throw Invalid($"worker '{name}' has no connection");
-                    workers.Add(new Worker(Checked(name, WorkerName.Validate), Checked(connection, Connection.Parse)));
+                    var incremental = Scalar(item, "incremental") switch
+                    {
+                        null or "false" => false,
+                        "true" => true,
+                        var other => throw Invalid($"worker '{name}': incremental must be true or false, not '{other}'"),
+                    };
+                    workers.Add(new Worker(Checked(name, WorkerName.Validate), Checked(connection, Connection.Parse), incremental));
                 }
             }
             return new Config(workers, Scalar(root, "default_worker"));
@@ -93,11 +99,16 @@ internal sealed class ConfigStore(string path)
         var workers = new YamlSequenceNode();
         foreach (var worker in config.Workers)
         {
-            workers.Add(new YamlMappingNode
+            var node = new YamlMappingNode
             {
                 { "name", new YamlScalarNode(worker.Name) },
                 { "connection", new YamlScalarNode(worker.Connection.Text) },
-            });
+            };
+            if (worker.Incremental)
+            {
+                node.Add("incremental", new YamlScalarNode("true"));
+            }
+            workers.Add(node);
         }
         root.Add("workers", workers);
         using var text = new StringWriter();

@@ -43,7 +43,7 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("--incremental")]
+    [InlineData("--turbo")]
     [InlineData("--frobnicate")]
     public async Task An_unknown_option_is_named_as_one(string option)
     {

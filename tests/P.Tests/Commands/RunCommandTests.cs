@@ -307,7 +307,7 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--incremental")]
+    [InlineData("--turbo")]
     [InlineData("-x")]
     public async Task An_unknown_option_is_reported_as_one_not_as_a_worker(string option)
     {

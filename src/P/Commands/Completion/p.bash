@@ -119,7 +119,7 @@ _p() {
       --env-file) _p_files; return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-      _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --help --
+      _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --help --
     else
       # `p -n ls` means nothing: after a run option only a worker fits.
       (( run_options )) || _p_add ls attach logs stop pull rm wait worker completion
@@ -233,7 +233,7 @@ _p() {
         --env-file) _p_files; return 0 ;;
       esac
       if [[ $cur == -* ]]; then
-        _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --
+        _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --
       else
         _p_add --
       fi

@@ -87,6 +87,8 @@ _p() {
     '-e:set NAME=VALUE for the job'
     '--env:set NAME=VALUE for the job'
     '--env-file:read NAME=VALUE lines for the job from a file'
+    '--incremental:start from the previous job'"'"'s work dir, build outputs included'
+    '--no-incremental:start from a clean copy of the directory'
   )
 
   # Options before the first operand belong to the run form: p [-n] [-d] [worker] -- cmd.

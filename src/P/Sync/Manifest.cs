@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace P.Sync;
+
+/// <summary>One path a sync sends, as lstat saw it on the client.</summary>
+internal sealed record ManifestEntry(string Path, FileStat Stat, string? Target)
+{
+    /// <summary>Whether the worker's copy of <paramref name="before"/> must be replaced to become this.</summary>
+    public bool DiffersFrom(ManifestEntry before) =>
+        Stat.Kind != before.Stat.Kind || Stat.Mode != before.Stat.Mode || Stat.Kind switch
+        {
+            // A directory's times change with its contents, which are entries of their own.
+            FileKind.Directory => false,
+            FileKind.Symlink => Target != before.Target,
+            // ctime and inode too: an edit that keeps size and mtime still moves ctime.
+            _ => Stat.Size != before.Stat.Size || Stat.ModifiedNs != before.Stat.ModifiedNs
+                || Stat.ChangedNs != before.Stat.ChangedNs || Stat.Inode != before.Stat.Inode,
+        };
+}
+
+/// <summary>
+/// Every path a sync of one client directory sends (rsync's view of git's
+/// file list: the listed paths, their parent directories, and whatever is
+/// under a listed directory), with what lstat says of each. Its hash names
+/// the state the worker's mirror of that directory is in.
+/// </summary>
+internal sealed class Manifest
+{
+    private const char Separator = '\t';
+
+    private Manifest(SortedDictionary<string, ManifestEntry> entries)
+    {
+        Entries = entries;
+        Bytes = Encoding.UTF8.GetBytes(string.Concat(entries.Values.Select(Line)));
+        Hash = Convert.ToHexStringLower(SHA256.HashData(Bytes))[..32];
+    }
+
+    public IReadOnlyDictionary<string, ManifestEntry> Entries { get; }
+
+    public byte[] Bytes { get; }
+
+    public string Hash { get; }
+
+    /// <summary>
+    /// The manifest of <paramref name="root"/> for the NUL-separated <paramref name="listed"/>
+    /// paths, or null when the tree holds what only rsync should carry
+    /// (devices, FIFOs, names with a newline or a tab).
+    /// </summary>
+    public static Manifest? Build(string root, byte[] listed)
+    {
+        var entries = new SortedDictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        foreach (var path in Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var relative = path.TrimEnd('/');
+            if (!AddWithParents(root, relative, entries))
+            {
+                return null;
+            }
+            if (entries.TryGetValue(relative, out var entry) && entry.Stat.Kind == FileKind.Directory && !AddTree(root, relative, entries))
+            {
+                return null;
+            }
+        }
+        return new Manifest(entries);
+    }
+
+    /// <summary>Reads what <see cref="Bytes"/> wrote; null if it is not one.</summary>
+    public static Manifest? Parse(byte[] bytes)
+    {
+        var entries = new SortedDictionary<string, ManifestEntry>(StringComparer.Ordinal);
+        foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(Separator);
+            var numbers = fields[0].Split(' ');
+            if (fields.Length != 3 || numbers.Length != 6 || !Enum.TryParse<FileKind>(numbers[0], out var kind))
+            {
+                return null;
+            }
+            var stat = new FileStat(kind, int.Parse(numbers[1], CultureInfo.InvariantCulture), long.Parse(numbers[2], CultureInfo.InvariantCulture),
+                long.Parse(numbers[3], CultureInfo.InvariantCulture), long.Parse(numbers[4], CultureInfo.InvariantCulture),
+                ulong.Parse(numbers[5], CultureInfo.InvariantCulture));
+            entries[fields[1]] = new ManifestEntry(fields[1], stat, kind == FileKind.Symlink ? fields[2] : null);
+        }
+        return new Manifest(entries);
+    }
+
+    private static string Line(ManifestEntry e) => string.Create(CultureInfo.InvariantCulture,
+        $"{e.Stat.Kind} {e.Stat.Mode} {e.Stat.Size} {e.Stat.ModifiedNs} {e.Stat.ChangedNs} {e.Stat.Inode}{Separator}{e.Path}{Separator}{e.Target}\n");
+
+    private static bool AddWithParents(string root, string relative, SortedDictionary<string, ManifestEntry> entries)
+    {
+        for (var parent = Path.GetDirectoryName(relative); !string.IsNullOrEmpty(parent); parent = Path.GetDirectoryName(parent))
+        {
+            if (!entries.ContainsKey(parent) && !Add(root, parent, entries))
+            {
+                return false;
+            }
+        }
+        return Add(root, relative, entries);
+    }
+
+    private static bool AddTree(string root, string directory, SortedDictionary<string, ManifestEntry> entries)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var full in Directory.EnumerateFileSystemEntries(Path.Combine(root, directory), "*", options))
+        {
+            if (!Add(root, Path.GetRelativePath(root, full), entries))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // A path that vanished since git listed it is skipped, as rsync --ignore-missing-args does.
+    private static bool Add(string root, string relative, SortedDictionary<string, ManifestEntry> entries)
+    {
+        if (relative.Contains('\n') || relative.Contains(Separator))
+        {
+            return false;
+        }
+        var full = Path.Combine(root, relative);
+        if (FileStat.Of(full) is not { } stat)
+        {
+            return true;
+        }
+        if (stat.Kind == FileKind.Special)
+        {
+            return false;
+        }
+        var target = stat.Kind == FileKind.Symlink ? new FileInfo(full).LinkTarget : null;
+        if (target is not null && (target.Contains('\n') || target.Contains(Separator)))
+        {
+            return false;
+        }
+        entries[relative] = new ManifestEntry(relative, stat, target);
+        return true;
+    }
+}

@@ -1,0 +1,109 @@
+using P.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace P.IntegrationTests.RunFlow;
+
+/// <summary>The worker's mirror of a client directory: one sshd of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class MirrorSyncCollection : ICollectionFixture<SshdFixture>
+{
+    public const string Name = "sshd-mirror-sync";
+}
+
+/// <summary>
+/// Inside a git work tree, a job's work dir is a copy of the worker's mirror
+/// of the directory: an unchanged tree needs no rsync, a small change travels
+/// in the start call, and a mirror that is not what the client remembers is
+/// repaired by rsync, never used.
+/// </summary>
+[Collection(MirrorSyncCollection.Name)]
+public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task An_unchanged_tree_and_a_small_change_need_no_rsync_and_each_job_gets_the_clients_content()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var rsyncLog = LogRsyncCalls(world);
+        var project = GitProject(world);
+
+        var first = await world.P(project, "--", "cat", "a.txt", "sub/b.txt");
+        var second = await world.P(project, "--", "cat", "a.txt", "sub/b.txt");
+        File.WriteAllText(Path.Combine(project, "a.txt"), "A2\n");
+        File.Delete(Path.Combine(project, "sub", "b.txt"));
+        File.WriteAllText(Path.Combine(project, "c.txt"), "C\n");
+        var third = await world.P(project, "--", "sh", "-c", "cat a.txt c.txt && test ! -e sub/b.txt");
+
+        Assert.Equal((0, "A\nB\n"), (first.ExitCode, first.Stdout));
+        Assert.Equal((0, "A\nB\n"), (second.ExitCode, second.Stdout));
+        Assert.Equal((0, "A2\nC\n"), (third.ExitCode, third.Stdout));
+        Assert.Equal(1, RsyncCalls(rsyncLog));
+        Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")));
+    }
+
+    [Fact]
+    public async Task A_mirror_changed_on_the_worker_is_repaired_by_rsync_not_used()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var rsyncLog = LogRsyncCalls(world);
+        var project = GitProject(world);
+        (await world.P(project, "--", "true")).AssertExit(0);
+        var mirror = Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")));
+
+        File.WriteAllText(Path.Combine(mirror, "a.txt"), "tampered\n");
+        var afterEdit = await world.P(project, "--", "cat", "a.txt");
+        File.Delete(Path.Combine(mirror, "sub", "b.txt"));
+        var afterDelete = await world.P(project, "--", "cat", "sub/b.txt");
+
+        Assert.Equal((0, "A\n"), (afterEdit.ExitCode, afterEdit.Stdout));
+        Assert.Equal((0, "B\n"), (afterDelete.ExitCode, afterDelete.Stdout));
+        Assert.Equal(3, RsyncCalls(rsyncLog));
+    }
+
+    [Fact]
+    public async Task A_client_that_forgot_what_it_sent_and_an_edit_that_keeps_size_and_mtime_still_give_the_clients_content()
+    {
+        using var world = sshd.CreateWorld(output);
+        await world.RegisteredWorker();
+        var project = GitProject(world);
+        (await world.P(project, "--", "true")).AssertExit(0);
+        var file = Path.Combine(project, "a.txt");
+        var mtime = File.GetLastWriteTimeUtc(file);
+
+        File.WriteAllText(file, "Z\n");
+        File.SetLastWriteTimeUtc(file, mtime);
+        var sameSize = await world.P(project, "--", "cat", "a.txt");
+        Directory.Delete(Path.Combine(world.DataHome, "p", "sync"), recursive: true);
+        File.WriteAllText(file, "Y\n");
+        File.SetLastWriteTimeUtc(file, mtime);
+        var forgotten = await world.P(project, "--", "cat", "a.txt");
+
+        Assert.Equal((0, "Z\n"), (sameSize.ExitCode, sameSize.Stdout));
+        Assert.Equal((0, "Y\n"), (forgotten.ExitCode, forgotten.Stdout));
+    }
+
+    private static string GitProject(TestWorld world)
+    {
+        var project = world.CreateClientDir("proj");
+        Directory.CreateDirectory(Path.Combine(project, "sub"));
+        File.WriteAllText(Path.Combine(project, "a.txt"), "A\n");
+        File.WriteAllText(Path.Combine(project, "sub", "b.txt"), "B\n");
+        ProcessRunner.Run("git", ["-C", project, "init", "-q"]).EnsureSuccess();
+        return project;
+    }
+
+    // The real rsync, behind a wrapper that counts its calls.
+    private static string LogRsyncCalls(TestWorld world)
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(world.Root, "rsync-log-bin")).FullName;
+        var log = Path.Combine(world.Root, "rsync-calls");
+        var real = ProcessRunner.Run("sh", ["-c", "command -v rsync"]).EnsureSuccess().Stdout.Trim();
+        File.WriteAllText(Path.Combine(bin, "rsync"), $"#!/bin/sh\necho call >>{log}\nexec {real} \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "rsync"), (UnixFileMode)0b111_101_101);
+        world.Environment["PATH"] = bin + ":" + world.Environment["PATH"];
+        return log;
+    }
+
+    private static int RsyncCalls(string log) => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
+}
