@@ -83,6 +83,33 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal((0, "Y\n"), (forgotten.ExitCode, forgotten.Stdout));
     }
 
+    [Fact]
+    public async Task An_incremental_job_starts_from_the_previous_jobs_dir_with_its_outputs_and_the_clients_changes()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var project = GitProject(world);
+        File.WriteAllText(Path.Combine(project, ".gitignore"), "out/\n");
+        var build = "mkdir -p out && for f in a.txt sub/*.txt; do [ out/$(basename $f) -nt $f ] || { echo built $f; cp $f out/; }; done";
+
+        var first = await world.P(project, "--incremental", "--", "sh", "-c", build);
+        File.WriteAllText(Path.Combine(project, "a.txt"), "A2\n");
+        File.WriteAllText(Path.Combine(project, "sub", "c.txt"), "C\n");
+        File.Delete(Path.Combine(project, "sub", "b.txt"));
+        var second = await world.P(project, "--incremental", "--", "sh", "-c", build + "; cat out/a.txt; ls sub");
+        var clean = await world.P(project, "--no-incremental", "--", "sh", "-c", "ls out 2>&1 || true");
+
+        Assert.Equal((0, "built a.txt\nbuilt sub/b.txt\n"), (first.ExitCode, first.Stdout));
+        Assert.Equal((0, "built a.txt\nbuilt sub/c.txt\nA2\nc.txt\n"), (second.ExitCode, second.Stdout));
+        Assert.Contains("No such file", clean.Stdout, StringComparison.Ordinal);
+        // The previous job's dir is left as it was.
+        var firstId = world.Jobs().OrderBy(j => j.GetProperty("started_at").GetString(), StringComparer.Ordinal).First().GetProperty("id").GetString()!;
+        var firstDir = worker.PathInHome(Path.Combine(".p", "workdirs", firstId));
+        Assert.Equal("A\n", File.ReadAllText(Path.Combine(firstDir, "out", "a.txt")));
+        Assert.True(File.Exists(Path.Combine(firstDir, "sub", "b.txt")));
+        Assert.False(File.Exists(Path.Combine(firstDir, "sub", "c.txt")));
+    }
+
     private static string GitProject(TestWorld world)
     {
         var project = world.CreateClientDir("proj");
