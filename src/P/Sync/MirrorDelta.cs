@@ -76,7 +76,10 @@ internal sealed class MirrorDelta
                     tar.LinkName = entry.Target ?? "";
                 }
                 using var content = entry.Stat.Kind == FileKind.File ? OpenOrEmpty(full) : null;
-                tar.DataStream = content;
+                if (content is not null)
+                {
+                    tar.DataStream = content;
+                }
                 writer.WriteEntry(tar);
             }
         }
