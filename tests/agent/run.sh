@@ -1150,6 +1150,7 @@ TESTS=(
   "stop and signal spare a group whose leader has another start time or boot|t_stop_refuses_a_reused_group"
   "a job of an older agent (tmux -L p, 8-digit session) is seen and stopped|t_job_of_an_older_agent"
   "a full ~/.p: the exit code is kept in the session; start fails with the reason|t_full_disk"
+  "start -s: a promoted mirror, a delta in the call, RESYNC for a changed or other mirror|t_sync_mirror"
   "shellcheck -s sh passes|t_shellcheck"
 )
 
@@ -1234,6 +1235,57 @@ t_full_disk() {
   tmx kill-server 2>/dev/null
   umount -l "$H/.p"
   umount -l "$T/full"
+}
+
+# sync_start ID SPEC PAYLOAD_FILE COMMAND: a piped start whose stdin is the
+# payload, then "job-stdin"; stdout to $T/out.
+sync_start() {
+  { cat "$3"; printf 'job-stdin\n'; } >"$T/in"
+  agi "$T/in" - start -m pipe -s "$2" "$1" w1 /c d l "$4" >"$T/out" 2>"$T/err"
+}
+
+t_sync_mirror() {
+  local a b c key=0123456789abcdef0123456789abcdef dels tars
+  a=$(new_id) b=$(new_id) c=$(new_id)
+  # The first job: the client rsynced its work dir; it becomes the mirror.
+  ag - prepare "$a" "$key" >/dev/null || bad "prepare failed"
+  mkdir -p "$(wd "$a")/sub"
+  printf 'A\n' >"$(wd "$a")/a.txt"
+  printf 'B\n' >"$(wd "$a")/sub/b.txt"
+  : >"$T/empty"
+  sync_start "$a" "$key:-:aa11:0:0:copy" "$T/empty" 'cat a.txt sub/b.txt; cat' || bad "start (promote) failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "job of the promoted mirror" "$(cat "$T/out")" "P-AGENT/1 OK
+A
+B
+job-stdin"
+  expect_eq "mirror state" "$(cat "$H/.p/mirrors/$key.state")" aa11
+  # The next: a delta (delete sub/b.txt, change a.txt, add c.txt) in the call.
+  mkdir -p "$T/src"
+  printf 'A2\n' >"$T/src/a.txt"
+  printf 'C\n' >"$T/src/c.txt"
+  chmod 751 "$T/src/c.txt"
+  printf 'sub/b.txt\n' >"$T/dels"
+  (cd "$T/src" && tar -cf "$T/tar" --format=pax a.txt c.txt)
+  dels=$(wc -c <"$T/dels") tars=$(wc -c <"$T/tar")
+  cat "$T/dels" "$T/tar" >"$T/payload"
+  sync_start "$b" "$key:aa11:bb22:$dels:$tars:copy" "$T/payload" 'cat a.txt c.txt; ls sub; stat -c %a c.txt; cat' ||
+    bad "start (delta) failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "job after a delta" "$(cat "$T/out")" "P-AGENT/1 OK
+A2
+C
+751
+job-stdin"
+  [ "$(cat "$(wd "$a")/a.txt")" = A ] || bad "the delta changed the first job's dir"
+  # A mirror changed behind our back, or at another state: RESYNC, and the
+  # payload is read and dropped so that the job's stdin stays whole.
+  sleep 0.01
+  printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
+  sync_start "$c" "$key:bb22:cc33:$dels:$tars:copy" "$T/payload" 'cat' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "reply for a changed mirror" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory was changed"
+  sync_start "$c" "$key:dd99:cc33:$dels:$tars:copy" "$T/payload" 'cat' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "reply for another state" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory is not the one p last sent"
+  [ ! -e "$(jd "$c")/tmux_session" ] || bad "a job started on a mirror that was refused"
+  [ ! -d "$H/.p/mirrors/$key.lock" ] || bad "the mirror's lock was left behind"
 }
 
 # ---------------------------------------------------------------- one shell's suite
