@@ -85,9 +85,10 @@ public sealed class TestWorld : IDisposable
     /// <summary>
     /// A new worker reachable as <paramref name="alias"/>. <paramref name="prepareHome"/>
     /// gets the empty home directory before anything logs in (to plant a noisy
-    /// .bashrc, say).
+    /// .bashrc, say). <paramref name="environment"/> is set for every ssh
+    /// session of the worker (authorized_keys' environment=).
     /// </summary>
-    public WorkerHome AddWorker(string alias, Action<string>? prepareHome = null)
+    public WorkerHome AddWorker(string alias, Action<string>? prepareHome = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var sshd = _sshd ?? throw new InvalidOperationException("this world has no sshd: create it with SshdFixture.CreateWorld()");
         CheckAlias(alias);
@@ -99,7 +100,8 @@ public sealed class TestWorld : IDisposable
         ProcessRunner.Run(RequiredTools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-C", $"p-e2e-{alias}", "-f", keyPath])
             .EnsureSuccess();
         var publicKey = File.ReadAllText(keyPath + ".pub").Trim();
-        sshd.Authorize($"environment=\"HOME={home}\",environment=\"TMUX_TMPDIR={tmuxTmpDir}\" {publicKey}");
+        var extra = string.Concat((environment ?? new Dictionary<string, string>()).Select(e => $",environment=\"{e.Key}={e.Value}\""));
+        sshd.Authorize($"environment=\"HOME={home}\",environment=\"TMUX_TMPDIR={tmuxTmpDir}\"{extra} {publicKey}");
         var worker = new WorkerHome(alias, home, tmuxTmpDir, keyPath, sshd.User, sshd.Port);
         _workers.Add(worker);
         WriteSshConfig();

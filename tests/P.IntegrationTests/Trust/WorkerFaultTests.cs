@@ -114,6 +114,30 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task On_a_slow_worker_type_ahead_does_not_dismiss_the_end_screen_and_the_key_pressed_after_it_does()
+    {
+        using var world = sshd.CreateWorld(output);
+        // A slow worker: every tmux call waits half a second first.
+        var slow = Directory.CreateDirectory(Path.Combine(world.Root, "slow-bin")).FullName;
+        var tmux = ProcessRunner.Run("sh", ["-c", "command -v tmux"]).EnsureSuccess().Stdout.Trim();
+        File.WriteAllText(Path.Combine(slow, "tmux"), $"#!/bin/sh\nsleep 0.5\nexec {tmux} \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(slow, "tmux"), (UnixFileMode)0b111_101_101);
+        var worker = world.AddWorker("w1", environment: new Dictionary<string, string> { ["PATH"] = $"{slow}:/usr/local/bin:/usr/bin:/bin" });
+        (await world.P(world.ClientHome, "worker", "register", worker.Connection)).AssertExit(0);
+        var gate = worker.PathInHome("go");
+
+        using var terminal = world.StartP(world.ClientHome, "--", $"while [ ! -e {gate} ]; do sleep 0.05; done; echo finished; exit 5");
+        await terminal.WaitForScreen("[running]");
+        terminal.SendKeys("x", "y", "Enter", "z");
+        File.WriteAllText(gate, "");
+        await terminal.WaitForScreen(ManagementE2e.DoneBanner(5));
+        Assert.False(terminal.HasExited, "keys typed while the job ran dismissed the end screen");
+        terminal.SendKeys("a");
+
+        Assert.Equal(5, await terminal.WaitForExit());
+    }
+
+    [Fact]
     public async Task Finished_jobs_keep_no_process_their_end_screen_stays_and_a_key_on_it_closes_it()
     {
         using var world = sshd.CreateWorld(output);
