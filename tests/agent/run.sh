@@ -1151,6 +1151,7 @@ TESTS=(
   "a job of an older agent (tmux -L p, 8-digit session) is seen and stopped|t_job_of_an_older_agent"
   "a full ~/.p: the exit code is kept in the session; start fails with the reason|t_full_disk"
   "start -s: a promoted mirror, a delta in the call, RESYNC for a changed or other mirror|t_sync_mirror"
+  "start -r: a Slurm worker's srun line, pending status from one squeue, scancel on stop|t_slurm_worker"
   "shellcheck -s sh passes|t_shellcheck"
 )
 
@@ -1286,6 +1287,48 @@ job-stdin"
   expect_eq "reply for another state" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory is not the one p last sent"
   [ ! -e "$(jd "$c")/tmux_session" ] || bad "a job started on a mirror that was refused"
   [ ! -d "$H/.p/mirrors/$key.lock" ] || bad "the mirror's lock was left behind"
+}
+
+t_slurm_worker() {
+  local id out name
+  id=$(new_id)
+  name=p-${id:0:8}
+  # Slurm's commands, faked for the agent alone (the end-to-end tests use a
+  # real cluster): srun records its words and runs what follows "--".
+  mkdir "$T/slurm"
+  cat >"$T/slurm/srun" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$T/srun.args"
+while [ "\$1" != -- ]; do shift; done
+shift
+exec "\$@"
+EOF
+  printf '#!/bin/sh\necho "%s|4242|PENDING|Resources"\necho call >>"%s/squeue.calls"\n' "$name" "$T" >"$T/slurm/squeue"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>"%s/scancel.args"\n' "$T" >"$T/slurm/scancel"
+  chmod +x "$T/slurm/"*
+  TPATH="$T/slurm:$TPATH"
+  # The job's login shell finds them as it would find the real ones.
+  printf 'PATH=%s:$PATH\n' "$T/slurm" >"$H/.profile"
+  start_args=(- start -m null -r 3 "$id" w1 /c d l -c '2 cpus' --time=1 'echo "in $PWD"; sleep 300')
+  out=$(ag "${start_args[@]}") || bad "start failed:" "$out"
+  wait_until 5 test -s "$T/srun.args" || bad "srun never ran"
+  expect_eq "srun's words" "$(cat "$T/srun.args")" "--job-name=$name
+--chdir=$(wd "$id")
+-c
+2 cpus
+--time=1
+--
+/bin/sh
+-c
+echo \"in \$PWD\"; sleep 300"
+  out=$(ag - status "$id")
+  case $out in *" running - - open "*" slurm=4242,PENDING,Resources") ;; *) bad "status of a pending Slurm job:" "$out" ;; esac
+  out=$(ag - status "$id" "$id")
+  expect_eq "squeue calls for two looks within a few seconds" "$(wc -l <"$T/squeue.calls")" 1
+  expect_eq "status bar state" "$(ag - sstate "$id")" "pending Resources"
+  out=$(ag - stop "$id" 1) || bad "stop failed:" "$out"
+  expect_eq "scancel's words" "$(cat "$T/scancel.args")" "-u root -n $name"
+  case $out in *"$id stopped "*) ;; *) bad "stop of a Slurm job:" "$out" ;; esac
 }
 
 # ---------------------------------------------------------------- one shell's suite

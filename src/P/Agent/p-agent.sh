@@ -66,6 +66,8 @@ STOP_TICK=0.1          # stop: how often a signalled group is looked at
 STOP_END_TICKS=50      # stop: ticks to wait for exitcode once the group is gone
 FLUSH_TICK=0.05        # tty jobs: how often the log is checked for the end mark
 FLUSH_TICKS=200        # ... and for how many ticks (10 s)
+SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
+                       # all of the worker's jobs in one call (sites block loops)
 
 # The job gets the umask the user's login gave us; our own files stay private.
 login_umask=$(umask)
@@ -257,7 +259,8 @@ tmux_escape() {
   done
 }
 
-# status_format LABEL: sets $_fmt, the status line of a job's session.
+# status_format LABEL STATE: sets $_fmt, the status line of a job's session;
+# STATE is a tmux format for the state shown in brackets.
 status_format() {
   local _label _e _h _m _sec
   tmux_escape "$1"
@@ -267,10 +270,10 @@ status_format() {
     _h="#{e|/:$_e,3600}"
     _m="#{e|m:#{e|/:$_e,60},60}"
     _sec="#{e|m:$_e,60}"
-    _fmt="$_label [#{@p_state}] $_h:#{?#{e|<:$_m,10},0,}$_m:#{?#{e|<:$_sec,10},0,}$_sec "
+    _fmt="$_label [$2] $_h:#{?#{e|<:$_m,10},0,}$_m:#{?#{e|<:$_sec,10},0,}$_sec "
   else
     tmux_escape "$self"
-    _fmt="$_label [#{@p_state}] #(/bin/sh $_esc - elapsed $id) "
+    _fmt="$_label [$2] #(/bin/sh $_esc - elapsed $id) "
   fi
 }
 
@@ -287,6 +290,26 @@ cmd_check() {
       printf '%s missing\n' "$_c"
     fi
   done
+}
+
+# slurmcheck: what `p worker ls --check` reports of a Slurm submit host:
+# the tools, the default partition and its idle nodes, and the file system
+# of ~/.p/workdirs (compute nodes must share it).
+cmd_slurmcheck() {
+  ok
+  for _c in srun squeue scancel sinfo; do
+    if command -v "$_c" >/dev/null 2>&1; then
+      printf '%s ok\n' "$_c"
+    else
+      printf '%s missing\n' "$_c"
+    fi
+  done
+  command -v sinfo >/dev/null 2>&1 &&
+    sinfo -h -o 'partition %P %a %t %D' 2>/dev/null | grep '\*' | tr -d '*'
+  printf 'fs %s\n' "$(stat -f -c %T "$W" 2>/dev/null || stat -f -c %T "$HOME" 2>/dev/null || echo unknown)"
+  printf 'host %s\n' "$(hostname 2>/dev/null || uname -n)"
+  command -v sinfo >/dev/null 2>&1 && sinfo -h -N -o 'node %N' 2>/dev/null | sort -u
+  return 0
 }
 
 # prepare <uuid> <key>: make the job's directories; name the basis for rsync.
@@ -318,22 +341,37 @@ cmd_prepare() {
 # job's stdout; its stderr follows on stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
-  mode='tty' _envn=0 _sync=''
+  mode='tty' _envn=0 _sync='' _srunn=0
   while :; do
     case ${1:-} in
       -m) mode=${2:-} ;;
       -e) _envn=${2:-} ;;
       -s) _sync=${2:-} ;;
+      -r) _srunn=${2:-} ;;
       *) break ;;
     esac
     shift 2
   done
-  [ $# -ge 6 ] || die "usage: start [-m tty|pipe|null] [-e <bytes>] [-s <sync>] <uuid> <worker> <cwd> <display> <label> <argv...>"
+  [ $# -ge 6 ] || die "usage: start [-m tty|pipe|null] [-e <bytes>] [-s <sync>] [-r <n>] <uuid> <worker> <cwd> <display> <label> [<srun word>...] <argv...>"
+  case $_srunn in '' | *[!0-9]*) die "bad srun word count: $_srunn" ;; esac
   case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
   case $_envn in '' | *[!0-9]*) die "bad environment length: $_envn" ;; esac
   job_dirs "$1"
   worker=$2 cwd=$3 display=$4 label=$5
   shift 5
+  # -r: a Slurm worker; the first words are srun's, quoted for cmd.sh.
+  _srun=''
+  if [ "$_srunn" -gt 0 ]; then
+    need srun squeue scancel
+    [ $# -gt "$_srunn" ] || die "no command after the srun arguments"
+    while [ "$_srunn" -gt 0 ]; do
+      qv "$1"
+      _srun="$_srun $_q"
+      shift
+      _srunn=$((_srunn - 1))
+    done
+    _srun="$_srun "
+  fi
   need tmux
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
@@ -367,7 +405,9 @@ cmd_start() {
       qv "$jd/env"
       printf '. %s\n' "$_q"
     fi
-    if [ $# -eq 1 ]; then
+    if [ -n "$_srun" ]; then
+      srun_line "$@"
+    elif [ $# -eq 1 ]; then
       printf '%s\n' "$1"
     else
       printf 'exec'
@@ -378,6 +418,9 @@ cmd_start() {
       printf '\n'
     fi
   } 2>/dev/null >"$jd/cmd.sh" || write_failed "$jd/cmd.sh"
+  if [ -n "$_srun" ]; then
+    put "$jd/slurm" "$(slurm_name)"
+  fi
   # Mode null makes its FIFOs in _run, off the caller's clock.
   if [ "$mode" = pipe ]; then
     mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
@@ -402,7 +445,14 @@ cmd_start() {
     tmux_escape "exec cat >>$_q"
     _pipe=$_esc
   fi
-  status_format "$label"
+  _bar_state='#{@p_state}'
+  if [ -n "$_srun" ]; then
+    # Pending or running is Slurm's to say: the bar asks (through the cache).
+    qv "$self"
+    tmux_escape "$_q"
+    _bar_state="#(/bin/sh $_esc - sstate $id)"
+  fi
+  status_format "$label" "$_bar_state"
   tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_start "$started" \; \
@@ -422,6 +472,97 @@ cmd_start() {
   fi
   ok
   printf 'started %s %s\n' "$s" "$started"
+}
+
+# ---------------------------------------------------------------- Slurm
+
+# The job's name in Slurm: p-<the id's first 8 digits>.
+slurm_name() { printf 'p-%.8s' "$id"; }
+
+# srun_line ARGV...: cmd.sh's line for a Slurm worker: srun runs the command
+# in the work dir (on a file system the compute nodes share), with a
+# terminal when the job has one. One word is a shell command line.
+srun_line() {
+  local _a
+  qv "$wd"
+  printf 'exec srun --job-name=%s --chdir=%s' "$(slurm_name)" "$_q"
+  [ "$mode" = tty ] && printf ' --pty'
+  printf '%s--' "$_srun"
+  if [ $# -eq 1 ]; then
+    qv "$1"
+    printf ' /bin/sh -c %s' "$_q"
+  else
+    for _a in "$@"; do
+      qv "$_a"
+      printf ' %s' "$_q"
+    done
+  fi
+  printf '\n'
+}
+
+# slurm_lookup NAME: sets _sid, _sstate and _sreason for the job named NAME
+# from ~/.p/squeue, which holds one squeue listing of all the user's jobs and
+# is renewed at most every SQUEUE_EVERY seconds, whoever asks.
+slurm_lookup() {
+  local _at _now _line
+  _sid='' _sstate='' _sreason=''
+  _at=0
+  { read -r _at <"$P/squeue"; } 2>/dev/null
+  _now=$(date +%s)
+  case $_at in '' | *[!0-9]*) _at=0 ;; esac
+  if [ $((_now - _at)) -ge "$SQUEUE_EVERY" ]; then
+    {
+      printf '%s\n' "$_now"
+      squeue -h -u "${USER:-$(id -un)}" -o '%j|%i|%T|%r' 2>/dev/null
+    } >"$P/squeue.$$" 2>/dev/null && mv -f "$P/squeue.$$" "$P/squeue"
+  fi
+  _line=$(grep -m 1 "^$1|" "$P/squeue" 2>/dev/null) || return 0
+  _line=${_line#*|}
+  _sid=${_line%%|*}
+  _line=${_line#*|}
+  _sstate=${_line%%|*}
+  _sreason=${_line#*|}
+}
+
+# The 7th field of a Slurm job's status line: slurm=<id>,<STATE>,<reason>
+# (the reason's spaces become underscores); "-" when Slurm does not list it.
+slurm_field() {
+  if [ -f "$jd/slurm" ]; then
+    read -r _sname <"$jd/slurm"
+    slurm_lookup "$_sname"
+    if [ -n "$_sid" ]; then
+      printf ' slurm=%s,%s,%s' "$_sid" "$_sstate" "$(printf '%s' "${_sreason:--}" | tr ' ' _)"
+    else
+      printf ' slurm=-'
+    fi
+  fi
+}
+
+# sstate <uuid>: the state in a Slurm job's status bar (tmux calls it).
+cmd_sstate() {
+  job_dirs "$1"
+  if [ -f "$jd/exitcode" ]; then
+    read -r _rc <"$jd/exitcode"
+    [ -f "$jd/stopped" ] && printf 'stopped %s' "$_rc" && return 0
+    printf 'done %s' "$_rc"
+    return 0
+  fi
+  read -r _sname <"$jd/slurm" 2>/dev/null || { printf 'running'; return 0; }
+  slurm_lookup "$_sname"
+  case $_sstate in
+    PENDING) printf 'pending %s' "$_sreason" ;;
+    '') printf 'running' ;;
+    *) printf '%s' "$_sstate" | tr '[:upper:]' '[:lower:]' ;;
+  esac
+}
+
+# slurm_cancel: a Slurm job is cancelled in Slurm, pending or running.
+slurm_cancel() {
+  [ -f "$jd/slurm" ] || return 0
+  read -r _sname <"$jd/slurm"
+  scancel -u "${USER:-$(id -un)}" -n "$_sname" 2>/dev/null
+  # The next look at the queue must not be the listing from before.
+  rm -f "$P/squeue"
 }
 
 # ---------------------------------------------------------------- the mirror
@@ -743,9 +884,12 @@ status_lines() {
   done
 }
 
-# The one status line: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->
+# The one status line: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->,
+# and for a running Slurm job a 7th field (see slurm_field).
 print_status() {
-  printf '%s %s %s %s %s %s\n' "$id" "$1" "$2" "$3" "$_sess" "$_st"
+  printf '%s %s %s %s %s %s' "$id" "$1" "$2" "$3" "$_sess" "$_st"
+  [ "$1" = running ] && slurm_field
+  printf '\n'
 }
 
 # pane_fields: from the listing in $_panes (or the old server's), sets _sess
@@ -873,6 +1017,7 @@ cmd_stop() {
     return 0
   fi
   mark_stopped
+  slurm_cancel
   _by=none
   if job_group; then
     for _sig in INT TERM KILL; do
@@ -1060,6 +1205,8 @@ main() {
     close) cmd_close "$1" ;;
     attach) cmd_attach "$1" ;;
     elapsed) cmd_elapsed "$1" ;;
+    sstate) cmd_sstate "$1" ;;
+    slurmcheck) cmd_slurmcheck ;;
     stop) [ $# -ge 1 ] || die "usage: stop <uuid> [grace]"; cmd_stop "$@" ;;
     signal) [ $# -eq 2 ] || die "usage: signal <uuid> <signal>"; cmd_signal "$@" ;;
     rm) cmd_rm "$@" ;;
