@@ -21,14 +21,14 @@ internal sealed class AgentApi(AgentClient client)
 
     /// <summary>
     /// Starts a job that runs on by itself (mode tty or null), its work dir
-    /// made from the mirror as <paramref name="sync"/> says. Throws
+    /// made from the mirror as the launch's sync says. Throws
     /// <see cref="MirrorOutOfDate"/> when the mirror needs an rsync first.
     /// </summary>
-    public Task StartAsync(Job job, JobMode mode, JobEnvironment env, SyncRequest? sync, CancellationToken ct)
+    public Task StartAsync(Job job, Launch launch, CancellationToken ct)
     {
-        var variables = Encoding.UTF8.GetBytes(env.ToShell());
-        byte[] head = [.. variables, .. sync?.Payload ?? []];
-        return client.CallAsync("start", StartArgs(job, mode, variables, sync), ct, head.Length > 0 ? head : null);
+        var variables = Encoding.UTF8.GetBytes(launch.Env.ToShell());
+        byte[] head = [.. variables, .. launch.Sync?.Payload ?? []];
+        return client.CallAsync("start", StartArgs(job, launch, variables), ct, head.Length > 0 ? head : null);
     }
 
     /// <summary>
@@ -36,11 +36,11 @@ internal sealed class AgentApi(AgentClient client)
     /// call: stdin from <paramref name="stdin"/> once the job runs, stdout to
     /// <paramref name="stdout"/>, stderr and then the final state to <paramref name="stderr"/>.
     /// </summary>
-    public Task StreamJobAsync(Job job, JobEnvironment env, SyncRequest? sync, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct)
+    public Task StreamJobAsync(Job job, Launch launch, Stream stdin, Stream stdout, StreamTrailer stderr, Action started, CancellationToken ct)
     {
-        var variables = Encoding.UTF8.GetBytes(env.ToShell());
-        return client.StreamAsync("start", StartArgs(job, JobMode.Pipe, variables, sync), stdout, ct,
-            new AgentInput([.. variables, .. sync?.Payload ?? []], stdin, stderr, OwnSession: true, Accepted: started));
+        var variables = Encoding.UTF8.GetBytes(launch.Env.ToShell());
+        return client.StreamAsync("start", StartArgs(job, launch with { Mode = JobMode.Pipe }, variables), stdout, ct,
+            new AgentInput([.. variables, .. launch.Sync?.Payload ?? []], stdin, stderr, OwnSession: true, Accepted: started));
     }
 
     /// <summary>Passes a signal on to a running job's process group; false when it had finished.</summary>
@@ -50,20 +50,25 @@ internal sealed class AgentApi(AgentClient client)
     // The environment's values come first on stdin (-e: how many bytes), never
     // in an argv, which `ps` shows to every user of the worker; then the
     // mirror's delta (-s says how many bytes). The rest of stdin is the job's.
-    private static IReadOnlyList<string> StartArgs(Job job, JobMode mode, byte[] variables, SyncRequest? sync)
+    // A Slurm worker's srun words (-r: how many) come before the command.
+    private static IReadOnlyList<string> StartArgs(Job job, Launch launch, byte[] variables)
     {
         var display = CommandText.Display(job.Command);
         var label = $"{job.SessionName} {job.Worker} {CommandText.Truncate(display, 40)}";
-        var options = new List<string> { "-m", mode.ToString().ToLowerInvariant() };
+        var options = new List<string> { "-m", launch.Mode.ToString().ToLowerInvariant() };
         if (variables.Length > 0)
         {
             options.AddRange(["-e", variables.Length.ToString(CultureInfo.InvariantCulture)]);
         }
-        if (sync is not null)
+        if (launch.Sync is not null)
         {
-            options.AddRange(["-s", sync.Spec]);
+            options.AddRange(["-s", launch.Sync.Spec]);
         }
-        return [.. options, Id(job.Id), job.Worker, job.Cwd, display, label, .. job.Command];
+        if (launch.Srun is { } srun)
+        {
+            options.AddRange(["-r", srun.Count.ToString(CultureInfo.InvariantCulture)]);
+        }
+        return [.. options, Id(job.Id), job.Worker, job.Cwd, display, label, .. launch.Srun ?? [], .. job.Command];
     }
 
     public async Task<IReadOnlyList<AgentJobState>> StatusAsync(IEnumerable<Guid> ids, CancellationToken ct) =>
@@ -120,3 +125,10 @@ internal sealed class AgentApi(AgentClient client)
     public static string SourceKey(string source) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Environment.MachineName + "\0" + source)))[..32];
 }
+
+/// <summary>
+/// How a job is started besides its command: its terminal mode, its
+/// environment, the mirror's delta, and for a Slurm worker srun's words
+/// (null: not a Slurm worker).
+/// </summary>
+internal sealed record Launch(JobMode Mode, JobEnvironment Env, SyncRequest? Sync, IReadOnlyList<string>? Srun);

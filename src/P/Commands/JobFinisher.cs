@@ -2,7 +2,6 @@ using P.Agent;
 using P.Cli;
 using P.Core;
 using P.Store;
-using P.Sync;
 using P.Transport;
 using P.Watch;
 
@@ -89,7 +88,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
     /// stderr in one call (see <see cref="AgentApi.StreamJobAsync"/>); the
     /// signals p gets are passed on to it. Returns the job's exit code.
     /// </summary>
-    public async Task<int> StreamAsync(Job job, JobEnvironment env, SyncRequest? sync, CancellationToken ct)
+    public async Task<int> StreamAsync(Job job, Launch launch, CancellationToken ct)
     {
         var trailer = new StreamTrailer(context.Stderr, job.Id);
         using var leave = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -99,7 +98,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             try
             {
-                await agent.StreamJobAsync(job, env, sync, context.Stdin, context.Stdout, trailer, () =>
+                await agent.StreamJobAsync(job, launch, context.Stdin, context.Stdout, trailer, () =>
                 {
                     running = true;
                     store.Save(job with { Status = JobStatus.Running, StarterPid = null });

@@ -12,7 +12,7 @@ namespace P.Commands;
 internal static class RunCommand
 {
     /// <summary>What the command line asked for, beside the command itself.</summary>
-    private sealed record RunOptions(string? Worker, bool NoSync, bool Detach, bool? Tty, JobEnvironment Env, bool? Incremental);
+    private sealed record RunOptions(string? Worker, bool NoSync, bool Detach, bool? Tty, JobEnvironment Env, bool? Incremental, string? SrunArgs);
 
     /// <summary>Adds the run options to the root command; <paramref name="command"/> is what followed `--`.</summary>
     public static void Configure(RootCommand root, PContext context, IReadOnlyList<string>? command)
@@ -25,8 +25,9 @@ internal static class RunCommand
         var envFile = new Option<string[]>("--env-file") { Description = "Read NAME=VALUE lines for the job from a file (repeatable)", AllowMultipleArgumentsPerToken = false };
         var incremental = new Option<bool>("--incremental") { Description = "Start from the previous job's work dir of this directory, build outputs included" };
         var noIncremental = new Option<bool>("--no-incremental") { Description = "Start from a clean copy, whatever the worker's `incremental` setting" };
+        var srunArgs = new Option<string?>("--srun-args") { Description = "srun arguments for this job on a Slurm worker, instead of the worker's defaults" };
         var worker = new Argument<string?>("worker") { Description = "Worker to run on (default: the default worker)", Arity = ArgumentArity.ZeroOrOne, Hidden = true };
-        foreach (var option in new Option[] { noSync, detach, tty, noTty, env, envFile, incremental, noIncremental })
+        foreach (var option in new Option[] { noSync, detach, tty, noTty, env, envFile, incremental, noIncremental, srunArgs })
         {
             root.Options.Add(option);
         }
@@ -63,7 +64,7 @@ internal static class RunCommand
             }
             var terminal = parse.GetValue(tty) ? true : parse.GetValue(noTty) ? false : (bool?)null;
             var fromPrevious = parse.GetValue(incremental) ? true : parse.GetValue(noIncremental) ? false : (bool?)null;
-            return RunAsync(context, new RunOptions(name, parse.GetValue(noSync), parse.GetValue(detach), terminal, variables, fromPrevious), command, ct);
+            return RunAsync(context, new RunOptions(name, parse.GetValue(noSync), parse.GetValue(detach), terminal, variables, fromPrevious, parse.GetValue(srunArgs)), command, ct);
         });
     }
 
@@ -81,6 +82,7 @@ internal static class RunCommand
         // As ssh and docker decide it: a terminal when p attaches, or when asked.
         var tty = options.Tty ?? (!options.Detach && context.Interactive);
 
+        var srun = SrunWords(worker, options.SrunArgs);
         var job = new Job
         {
             Id = Guid.NewGuid(),
@@ -112,29 +114,29 @@ internal static class RunCommand
             await CleanUpAsync(agent, job, sync);
             throw;
         }
+        var streamed = !tty && !options.Detach;
+        // Streamed: one call starts the job and carries it to its end (its exit code).
+        async Task<int?> StartAsync(SyncRequest? delta)
+        {
+            var launch = new Launch(tty ? JobMode.Tty : JobMode.Null, options.Env, delta, srun);
+            if (streamed)
+            {
+                return await finisher.StreamAsync(job, launch, ct);
+            }
+            await agent.StartAsync(job, launch, ct);
+            return null;
+        }
+        int? streamedCode;
         try
         {
             try
             {
-                if (!tty && !options.Detach)
-                {
-                    var code = await finisher.StreamAsync(job, options.Env, request, ct);
-                    Remember(syncer, plan);
-                    return code;
-                }
-                await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, request, ct);
+                streamedCode = await StartAsync(request);
             }
             catch (MirrorOutOfDate)
             {
                 // The worker's mirror is not what this client last sent: a full rsync, then the same start.
-                request = await ResyncAsync(syncer, plan!, agent, transport, store, job, ct);
-                if (!tty && !options.Detach)
-                {
-                    var code = await finisher.StreamAsync(job, options.Env, request, ct);
-                    Remember(syncer, plan);
-                    return code;
-                }
-                await agent.StartAsync(job, tty ? JobMode.Tty : JobMode.Null, options.Env, request, ct);
+                streamedCode = await StartAsync(await ResyncAsync(syncer, plan!, agent, transport, store, job, ct));
             }
             Remember(syncer, plan);
         }
@@ -153,6 +155,10 @@ internal static class RunCommand
             WatcherLauncher.Start(context, paths, worker.Name);
             throw;
         }
+        if (streamedCode is { } code)
+        {
+            return code;
+        }
         job = job with { Status = JobStatus.Running, StarterPid = null };
         store.Save(job);
         if (options.Detach)
@@ -166,6 +172,18 @@ internal static class RunCommand
         return context.Interactive
             ? await finisher.AttachAsync(job, ct)
             : await finisher.FollowLogAsync(job, ct);
+    }
+
+    /// <summary>srun's words for a Slurm worker, split here by shell rules (null: not a Slurm worker).</summary>
+    private static IReadOnlyList<string>? SrunWords(Worker worker, string? given)
+    {
+        if (worker.Slurm is not { } slurm)
+        {
+            return given is null
+                ? null
+                : throw new UserError($"--srun-args is for Slurm workers, and '{worker.Name}' is not one (see `p worker register --slurm`).", ExitCodes.Usage);
+        }
+        return ShellWords.Split(given ?? slurm.SrunArgs);
     }
 
     private static void Remember(Syncer syncer, SyncPlan? plan)

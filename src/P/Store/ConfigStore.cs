@@ -41,7 +41,13 @@ internal sealed class ConfigStore(string path)
                         "true" => true,
                         var other => throw Invalid($"worker '{name}': incremental must be true or false, not '{other}'"),
                     };
-                    workers.Add(new Worker(Checked(name, WorkerName.Validate), Checked(connection, Connection.Parse), incremental));
+                    var slurm = Scalar(item, "scheduler") switch
+                    {
+                        null => null,
+                        "slurm" => new SlurmSettings(Scalar(item, "srun_args") ?? ""),
+                        var other => throw Invalid($"worker '{name}': scheduler must be slurm, not '{other}'"),
+                    };
+                    workers.Add(new Worker(Checked(name, WorkerName.Validate), Checked(connection, Connection.Parse), incremental, slurm));
                 }
             }
             return new Config(workers, Scalar(root, "default_worker"));
@@ -107,6 +113,11 @@ internal sealed class ConfigStore(string path)
             if (worker.Incremental)
             {
                 node.Add("incremental", new YamlScalarNode("true"));
+            }
+            if (worker.Slurm is { } slurm)
+            {
+                node.Add("scheduler", new YamlScalarNode("slurm"));
+                node.Add("srun_args", new YamlScalarNode(slurm.SrunArgs));
             }
             workers.Add(node);
         }

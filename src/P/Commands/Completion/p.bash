@@ -105,7 +105,7 @@ _p() {
     elif [[ -z $verb ]]; then
       if [[ $word == -* ]]; then
         run_options=1
-        [[ $word == -e || $word == --env || $word == --env-file ]] && skip=1
+        [[ $word == -e || $word == --env || $word == --env-file || $word == --srun-args ]] && skip=1
       else
         verb=$word
         at=$i
@@ -119,7 +119,7 @@ _p() {
       --env-file) _p_files; return 0 ;;
     esac
     if [[ $cur == -* ]]; then
-      _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --help --
+      _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --srun-args --help --
     else
       # `p -n ls` means nothing: after a run option only a worker fits.
       (( run_options )) || _p_add ls attach logs stop pull rm wait worker completion
@@ -199,8 +199,8 @@ _p() {
       case $sub in
         register)
           case $prev in
-            -n | --name) ;;
-            *) [[ $cur == -* ]] && _p_add -n --name --help ;;
+            -n | --name | --srun-args) ;;
+            *) [[ $cur == -* ]] && _p_add -n --name --slurm --srun-args --help ;;
           esac
           ;;
         ls)
@@ -233,7 +233,7 @@ _p() {
         --env-file) _p_files; return 0 ;;
       esac
       if [[ $cur == -* ]]; then
-        _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --
+        _p_add -n --no-sync -d --detach -t --tty -T --no-tty -e --env --env-file --incremental --no-incremental --srun-args --
       else
         _p_add --
       fi

@@ -48,6 +48,8 @@ _p_worker() {
         register)
           _arguments \
             '(-n --name)'{-n+,--name=}'[name of the worker]:name: ' \
+            '--slurm[a Slurm submit host: jobs run through srun]' \
+            '--srun-args=[default srun arguments of its jobs]:arguments: ' \
             '(- *)--help[show help]' \
             '1:connection (user@host, user@host\:port, ssh alias or local): ' && ret=0
           ;;
@@ -89,6 +91,7 @@ _p() {
     '--env-file:read NAME=VALUE lines for the job from a file'
     '--incremental:start from the previous job'"'"'s work dir, build outputs included'
     '--no-incremental:start from a clean copy of the directory'
+    '--srun-args:srun arguments for this job on a Slurm worker'
   )
 
   # Options before the first operand belong to the run form: p [-n] [-d] [worker] -- cmd.
@@ -106,7 +109,7 @@ _p() {
     elif [[ -z $verb ]]; then
       if [[ $word == -* ]]; then
         run_options=1
-        [[ $word == (-e|--env|--env-file) ]] && skip=1
+        [[ $word == (-e|--env|--env-file|--srun-args) ]] && skip=1
       else
         verb=$word
         (( at = i ))
