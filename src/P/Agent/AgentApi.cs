@@ -117,6 +117,10 @@ internal sealed class AgentApi(AgentClient client)
         return (version, [.. lines.Where(l => l.EndsWith(" missing", StringComparison.Ordinal)).Select(l => l.Split(' ')[0])]);
     }
 
+    /// <summary>What a Slurm submit host has: its tools, default partition, the file system of the work dirs and the cluster's nodes.</summary>
+    public async Task<SlurmCheck> SlurmCheckAsync(CancellationToken ct) =>
+        SlurmCheck.Parse(await client.CallAsync("slurmcheck", [], ct));
+
     public static IReadOnlyList<string> AttachArgv(Guid id) => AgentClient.TerminalArgv("attach", Id(id));
 
     private static string Id(Guid id) => id.ToString("D");

@@ -24,20 +24,35 @@ internal static class WorkerLsCommand
             }
             string[] header = ["NAME", "CONNECTION", "DEFAULT"];
             var rows = config.Workers.Select(w => new[] { w.Name, w.Connection.Text, w.Name == config.DefaultWorker ? "*" : "" }).ToList();
+            var slurm = config.Workers.Any(w => w.Slurm is not null);
+            if (slurm)
+            {
+                // Only when there is one: scripts that read the plain table keep its columns.
+                header = [.. header, "SCHEDULER"];
+                rows = [.. rows.Zip(config.Workers, (row, w) => (string[])[.. row, w.Slurm is null ? "-" : "slurm"])];
+            }
+            var notes = new List<string>();
             if (parse.GetValue(check))
             {
                 var limit = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout)));
                 var probes = await Task.WhenAll(config.Workers.Select(w => ProbeAsync(w, paths, context, limit, ct)));
                 header = [.. header, "STATUS", "AGENT", "MISSING"];
-                rows = [.. rows.Zip(probes, (row, probe) => (string[])[.. row, .. probe])];
+                rows = [.. rows.Zip(probes, (row, probe) => (string[])[.. row, .. probe.Columns])];
+                notes.AddRange(probes.SelectMany(p => p.Notes));
             }
             Table.Write(context.Out, rows.Prepend(header));
+            foreach (var note in notes)
+            {
+                context.Out.WriteLine(note);
+            }
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static async Task<string[]> ProbeAsync(Worker worker, Paths paths, PContext context, TimeSpan limit, CancellationToken ct)
+    private sealed record Probe(string[] Columns, IReadOnlyList<string> Notes);
+
+    private static async Task<Probe> ProbeAsync(Worker worker, Paths paths, PContext context, TimeSpan limit, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(limit);
@@ -45,15 +60,16 @@ internal static class WorkerLsCommand
         try
         {
             var (version, missing) = await agent.CheckAsync(deadline.Token);
-            return ["reachable", version, missing.Count == 0 ? "-" : string.Join(",", missing)];
+            var notes = worker.Slurm is null ? [] : (await agent.SlurmCheckAsync(deadline.Token)).Describe(worker.Name).ToList();
+            return new(["reachable", version, missing.Count == 0 ? "-" : string.Join(",", missing)], notes);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return [$"unreachable (no answer in {limit.TotalSeconds:0}s)", "-", "-"];
+            return new([$"unreachable (no answer in {limit.TotalSeconds:0}s)", "-", "-"], []);
         }
         catch (UserError e)
         {
-            return [e.ExitCode == ExitCodes.Unreachable ? "unreachable" : "error: " + e.Message, "-", "-"];
+            return new([e.ExitCode == ExitCodes.Unreachable ? "unreachable" : "error: " + e.Message, "-", "-"], []);
         }
     }
 }
