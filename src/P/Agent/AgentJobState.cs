@@ -9,6 +9,9 @@ namespace P.Agent;
 /// </summary>
 internal sealed record AgentJobState(Guid Id, WorkerState State, int? ExitCode, DateTimeOffset? EndedAt, bool SessionOpen, DateTimeOffset? StartedAt)
 {
+    /// <summary>For a running job on a Slurm worker: what squeue says of it (null: not a Slurm job, or not listed).</summary>
+    public SlurmJob? Slurm { get; init; }
+
     /// <summary>The job ran and ended, with an exit code.</summary>
     public bool Finished => State is WorkerState.Done or WorkerState.Stopped;
 
@@ -33,17 +36,33 @@ internal sealed record AgentJobState(Guid Id, WorkerState State, int? ExitCode, 
     private static AgentJobState Parse(string line)
     {
         var f = line.Split(' ');
-        if (f.Length != 6 || !Guid.TryParse(f[0], out var id) || !Enum.TryParse<WorkerState>(f[1], ignoreCase: true, out var state)
+        if (f.Length is not (6 or 7) || (f.Length == 7 && !f[6].StartsWith("slurm=", StringComparison.Ordinal)) || !Guid.TryParse(f[0], out var id) || !Enum.TryParse<WorkerState>(f[1], ignoreCase: true, out var state)
             || !char.IsAsciiLetterLower(f[1][0]))
         {
             throw new FormatException($"unexpected status line from the agent: {line}");
         }
         int? code = int.TryParse(f[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : null;
-        return new AgentJobState(id, state, code, Epoch(f[3]), f[4] == "open", Epoch(f[5]));
+        return new AgentJobState(id, state, code, Epoch(f[3]), f[4] == "open", Epoch(f[5]))
+        {
+            Slurm = f.Length == 7 ? SlurmJob.Parse(f[6]["slurm=".Length..]) : null,
+        };
     }
 
     private static DateTimeOffset? Epoch(string field) =>
         long.TryParse(field, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
+}
+
+/// <summary>A job as squeue lists it: its id, its state (PENDING, RUNNING, ...) and Slurm's reason.</summary>
+internal sealed record SlurmJob(string Id, string State, string Reason)
+{
+    /// <summary>"&lt;id&gt;,&lt;STATE&gt;,&lt;reason, spaces as _&gt;", or "-" when squeue does not list the job.</summary>
+    public static SlurmJob? Parse(string field)
+    {
+        var parts = field.Split(',', 3);
+        return parts.Length == 3 ? new SlurmJob(parts[0], parts[1], parts[2] == "-" ? "" : parts[2].Replace('_', ' ')) : null;
+    }
+
+    public bool Pending => State == "PENDING";
 }

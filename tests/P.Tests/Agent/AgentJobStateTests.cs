@@ -60,4 +60,16 @@ public sealed class AgentJobStateTests
     {
         Assert.Throws<FormatException>(() => AgentJobState.ParseAll(line + "\n"));
     }
+
+    [Fact]
+    public void A_running_slurm_job_carries_squeues_id_state_and_reason()
+    {
+        var pending = Assert.Single(AgentJobState.ParseAll($"{A} running - - open 1699999999 slurm=4242,PENDING,ReqNodeNotAvail,_Reserved\n"));
+        var unlisted = Assert.Single(AgentJobState.ParseAll($"{A} running - - open 1699999999 slurm=-\n"));
+
+        Assert.Equal(new SlurmJob("4242", "PENDING", "ReqNodeNotAvail, Reserved"), pending.Slurm);
+        Assert.True(pending.Slurm!.Pending);
+        Assert.Null(unlisted.Slurm);
+        Assert.Throws<FormatException>(() => AgentJobState.ParseAll($"{A} running - - open 1699999999 extra\n"));
+    }
 }
