@@ -123,6 +123,9 @@ internal sealed class AgentApi(AgentClient client)
 
     public static IReadOnlyList<string> AttachArgv(Guid id) => AgentClient.TerminalArgv("attach", Id(id));
 
+    /// <summary>Attaches as soon as the job's session exists: for an attach made while another call starts the job.</summary>
+    public static IReadOnlyList<string> AttachWhenStartedArgv(Guid id) => AgentClient.TerminalArgv("attach", Id(id), "wait");
+
     private static string Id(Guid id) => id.ToString("D");
 
     /// <summary>Names a client directory on a worker without revealing its path: this host and the path, hashed.</summary>

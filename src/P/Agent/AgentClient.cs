@@ -75,8 +75,8 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
     }
 
     /// <summary>The argv that runs a verb through the launcher, for calls that need a terminal.</summary>
-    public static IReadOnlyList<string> TerminalArgv(string verb, string arg) =>
-        ["sh", ".p/bin/p-agent", "-", verb, arg];
+    public static IReadOnlyList<string> TerminalArgv(string verb, params string[] args) =>
+        ["sh", ".p/bin/p-agent", "-", verb, .. args];
 
     private IReadOnlyList<string> Argv(string verb, IReadOnlyList<string> args) =>
         ["sh", "-c", Launcher, "p-agent", script.Version, verb, .. args];

@@ -66,6 +66,7 @@ STOP_TICK=0.1          # stop: how often a signalled group is looked at
 STOP_END_TICKS=50      # stop: ticks to wait for exitcode once the group is gone
 FLUSH_TICK=0.05        # tty jobs: how often the log is checked for the end mark
 FLUSH_TICKS=200        # ... and for how many ticks (10 s)
+START_WAIT=60          # attach wait: how long a job's start may take
 SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
                        # all of the worker's jobs in one call (sites block loops)
 
@@ -968,9 +969,25 @@ cmd_close() {
   return 0
 }
 
-# attach <uuid>: hand the terminal to tmux (no frame: stdout is the terminal).
+# attach <uuid> [wait]: hand the terminal to tmux (no frame: stdout is the
+# terminal). "wait": the client starts the job in another call at the same
+# time; wait for its session (a Ctrl+C meanwhile is for the job, not for us),
+# and give up when the job's directory goes (the start failed and was
+# cleaned up) or after START_WAIT seconds.
 cmd_attach() {
   job_dirs "$1"
+  if [ "${2:-}" = wait ]; then
+    trap '' INT
+    _n=$(($(now) + START_WAIT))
+    until [ -f "$jd/tmux_session" ] && $tj has-session -t "=$s" 2>/dev/null; do
+      if [ "$(now)" -gt "$_n" ] || { [ ! -d "$jd" ] && [ ! -d "$wd" ] && [ "$(now)" -gt $((_n - START_WAIT + 2)) ]; }; then
+        printf 'p: job %s did not start\n' "$id" >&2
+        exit 3
+      fi
+      nap "$FLUSH_TICK"
+    done
+    trap - INT
+  fi
   case ${TERM:-} in dumb | unknown | '') TERM=xterm-256color ;; esac
   if command -v infocmp >/dev/null 2>&1; then
     infocmp "$TERM" >/dev/null 2>&1 || TERM=xterm-256color
@@ -1203,7 +1220,7 @@ main() {
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     close) cmd_close "$1" ;;
-    attach) cmd_attach "$1" ;;
+    attach) cmd_attach "$@" ;;
     elapsed) cmd_elapsed "$1" ;;
     sstate) cmd_sstate "$1" ;;
     slurmcheck) cmd_slurmcheck ;;

@@ -14,9 +14,16 @@ namespace P.Commands;
 internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, JobStore store, PContext context)
 {
     /// <summary>Attaches the user's terminal; returns the job's exit code, or 0 after a detach.</summary>
-    public async Task<int> AttachAsync(Job job, CancellationToken ct)
+    public async Task<int> AttachAsync(Job job, CancellationToken ct, Task<int>? attached = null)
     {
-        var code = await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
+        var code = await (attached ?? transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct));
+        if (attached is not null && code != 0)
+        {
+            // An attach made during the start may have run an agent that the
+            // start then installed or replaced (a new worker, an upgraded p):
+            // attach once more, now that the job runs. A broken link fails again.
+            code = await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
+        }
         AgentJobState state;
         try
         {

@@ -115,7 +115,12 @@ internal static class RunCommand
             throw;
         }
         var streamed = !tty && !options.Detach;
-        // Streamed: one call starts the job and carries it to its end (its exit code).
+        var attaching = !streamed && !options.Detach && context.Interactive;
+        Task<int>? attached = null;
+        // Streamed: one call starts the job and carries it to its end (its
+        // exit code). Attached: the terminal's session is opened while the
+        // start call runs, so the job's first output comes no later than a
+        // detached start would answer.
         async Task<int?> StartAsync(SyncRequest? delta)
         {
             var launch = new Launch(tty ? JobMode.Tty : JobMode.Null, options.Env, delta, srun);
@@ -123,7 +128,20 @@ internal static class RunCommand
             {
                 return await finisher.StreamAsync(job, launch, ct);
             }
-            await agent.StartAsync(job, launch, ct);
+            var attachStop = new CancellationTokenSource();
+            var attach = attaching ? transport.RunOnTerminalAsync(AgentApi.AttachWhenStartedArgv(job.Id), attachStop.Token) : null;
+            try
+            {
+                await agent.StartAsync(job, launch, ct);
+            }
+            catch when (attach is not null)
+            {
+                // Give the terminal back before anything is said about the failure.
+                await attachStop.CancelAsync();
+                await Task.WhenAny(attach);
+                throw;
+            }
+            attached = attach;
             return null;
         }
         int? streamedCode;
@@ -170,7 +188,7 @@ internal static class RunCommand
         // While p follows the job it hears the end itself; the finisher
         // launches a watcher if it lets go first.
         return context.Interactive
-            ? await finisher.AttachAsync(job, ct)
+            ? await finisher.AttachAsync(job, ct, attached)
             : await finisher.FollowLogAsync(job, ct);
     }
 
