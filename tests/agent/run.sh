@@ -912,8 +912,18 @@ kept $k"
   [ -e "$(wd "$k")/theirs/f" ] || bad "a foreign file was removed?"
 }
 
-t_path() {
-  local id w out rc u
+# pulled ID PATH: the frame of `pull`, then the names in its tar, sorted, on one line.
+pulled() {
+  local frame
+  ag - pull "$1" "$2" >"$T/pull.out"
+  frame=$(head -n 1 "$T/pull.out")
+  printf '%s\n' "$frame"
+  [ "$frame" = "P-AGENT/1 OK" ] || return 0
+  tail -c +$(($(printf '%s\n' "$frame" | wc -c) + 1)) "$T/pull.out" | tar -tf - | sort | tr '\n' ' '
+}
+
+t_pull() {
+  local id w out u
   id=$(new_id)
   ag - prepare "$id" 0123abcd >/dev/null
   w=$(wd "$id")
@@ -921,30 +931,30 @@ t_path() {
   ln -s /etc "$w/out"
   ln -s sub/file "$w/link"
   ln -s ../link "$w/sub/uplink"
-  expect_eq "path sub/file" "$(ag - path "$id" sub/file)" "P-AGENT/1 OK"$'\n'"path sub/file"
-  expect_eq "path ." "$(ag - path "$id" .)" "P-AGENT/1 OK"$'\n'"path ."
-  expect_eq "path sub/.." "$(ag - path "$id" sub/..)" "P-AGENT/1 OK"$'\n'"path ."
-  expect_eq "path sub/" "$(ag - path "$id" sub/)" "P-AGENT/1 OK"$'\n'"path sub"
-  expect_eq "absolute path inside" "$(ag - path "$id" "$w/sub/file")" "P-AGENT/1 OK"$'\n'"path sub/file"
-  expect_eq "symlink inside" "$(ag - path "$id" link)" "P-AGENT/1 OK"$'\n'"path sub/file"
-  expect_eq "symlink chain inside" "$(ag - path "$id" sub/uplink)" "P-AGENT/1 OK"$'\n'"path sub/file"
-  out=$(ag - path "$id" ../x)
-  rc=$?
-  expect_eq "missing ../x" "$out" "P-AGENT/1 ERR no such file or directory in the job's work dir: ../x"
-  [ "$rc" = 1 ] || bad "path ../x: exit status $rc"
-  out=$(ag - path "$id" out/passwd)
-  expect_eq "through a symlink to /etc" "$out" "P-AGENT/1 ERR refused: out/passwd leads outside the job's work dir"
-  out=$(ag - path "$id" out)
-  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "a symlink to /etc itself:" "$out" ;; esac
-  out=$(ag - path "$id" /etc/passwd)
-  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "an absolute path outside:" "$out" ;; esac
-  out=$(ag - path "$id" "../$id-x")
-  case $out in "P-AGENT/1 ERR "*outside*) ;; *) bad "a sibling dir whose name extends the work dir's:" "$out" ;; esac
+  : >"$w/data[1].csv"
+  : >"$w/data1.csv"
+  : >"$w/*"
+  : >"$w/-x"
+  expect_eq "pull sub/file" "$(pulled "$id" sub/file)" "P-AGENT/1 OK"$'\n'"./file "
+  expect_eq "pull sub/" "$(pulled "$id" sub/)" "P-AGENT/1 OK"$'\n'"./sub/ ./sub/file ./sub/uplink "
+  expect_eq "absolute path inside" "$(pulled "$id" "$w/sub/file")" "P-AGENT/1 OK"$'\n'"./file "
+  expect_eq "symlink inside" "$(pulled "$id" link)" "P-AGENT/1 OK"$'\n'"./file "
+  expect_eq "symlink chain inside" "$(pulled "$id" sub/uplink)" "P-AGENT/1 OK"$'\n'"./file "
+  expect_eq "a name with brackets, literally" "$(pulled "$id" 'data[1].csv')" "P-AGENT/1 OK"$'\n'"./data[1].csv "
+  expect_eq "a file named *, literally" "$(pulled "$id" '*')" "P-AGENT/1 OK"$'\n'"./* "
+  expect_eq "a name like an option" "$(pulled "$id" -x)" "P-AGENT/1 OK"$'\n'"./-x "
+  case $(pulled "$id" sub/..) in *" ./sub/file "*) ;; *) bad "pull sub/.. is the whole work dir:" "$(pulled "$id" sub/..)" ;; esac
+  for out in ../x out/passwd out /etc/passwd "../$id-x" sub/../../x; do
+    case $(pulled "$id" "$out") in
+      "P-AGENT/1 ERR refused: $out leads outside the job's work dir") ;;
+      *) bad "pull $out:" "$(pulled "$id" "$out")" ;;
+    esac
+  done
+  expect_eq "a missing name" "$(pulled "$id" nope)" "P-AGENT/1 ERR no such file or directory in the job's work dir: nope"
   u=$(new_id)
-  out=$(ag - path "$u" x)
-  expect_eq "path of a missing job" "$out" "P-AGENT/1 ERR job $u has no work dir on this worker"
-  out=$(ag - path "$id")
-  case $out in "P-AGENT/1 ERR usage: path"*) ;; *) bad "path without a path:" "$out" ;; esac
+  expect_eq "pull of a missing job" "$(pulled "$u" x)" "P-AGENT/1 ERR job $u has no work dir on this worker"
+  out=$(ag - pull "$id")
+  case $out in "P-AGENT/1 ERR usage: pull"*) ;; *) bad "pull without a path:" "$out" ;; esac
 }
 
 # check_events FILE LINE...: FILE is the frame line, then the LINEs in this
@@ -1134,7 +1144,7 @@ TESTS=(
   "stop: a job that dies of SIGINT; finished and unknown jobs|t_stop_int"
   "rm: finished and running jobs, their dirs, sessions and processes|t_rm"
   "rm: read-only trees go; what cannot go is reported kept|t_rm_readonly"
-  "path: relative answers inside the work dir; outside is refused|t_path"
+  "pull: literal names, one step from check to archive; outside is refused|t_pull"
   "events: finished, unstarted, unknown and running jobs; exits when all are reported|t_events"
   "events: a job whose tmux server is killed is reported lost|t_events_lost"
   "events: exits once its reader is gone|t_events_reader_gone"

@@ -102,12 +102,9 @@ internal sealed class AgentApi(AgentClient client)
         return [.. payload.Split('\n').Where(l => l.StartsWith("kept ", StringComparison.Ordinal)).Select(l => Guid.Parse(l[5..]))];
     }
 
-    /// <summary>Resolves a path inside the job's work dir (symlinks followed); the agent refuses escapes.</summary>
-    public async Task<string> ResolvePathAsync(Guid id, string path, CancellationToken ct)
-    {
-        var payload = await client.CallAsync("path", [Id(id), path], ct);
-        return payload.StartsWith("path ", StringComparison.Ordinal) ? payload[5..].TrimEnd('\n') : throw new FormatException(payload);
-    }
+    /// <summary>Streams a tar of <paramref name="path"/> (literal, inside the job's work dir) into <paramref name="sink"/>.</summary>
+    public Task PullAsync(Guid id, string path, Stream sink, CancellationToken ct) =>
+        client.StreamAsync("pull", [Id(id), path], sink, ct);
 
     /// <summary>The agent's version and which prerequisites the worker lacks.</summary>
     public async Task<(string Version, IReadOnlyList<string> Missing)> CheckAsync(CancellationToken ct)

@@ -1133,23 +1133,67 @@ cmd_rm() {
   done
 }
 
-# ---------------------------------------------------------------- verbs: path, events, elapsed
+# ---------------------------------------------------------------- verbs: pull, events, elapsed
 
-# path <uuid> <path>: where <path> really is inside the job's work dir
-# (relative, symlinks resolved), refused if it leads outside.
-cmd_path() {
+# pull <uuid> <path>: a tar of <path>, taken literally (no glob), from the
+# job's work dir on stdout. There is no check whose result a later copy
+# trusts: every directory on the way is entered with cd -P and must still be
+# inside the work dir once we are in it; our cwd is then that directory,
+# whatever is swapped for a symlink afterwards. The last name is archived
+# from there (a symlink as a link; tar follows none). A symlink as the last
+# name is resolved once and walked again the same way.
+cmd_pull() {
+  local _base _rest _c _hops
   job_dirs "$1"
   [ -d "$wd" ] || die "job $id has no work dir on this worker"
-  _base=$(cd "$wd" && pwd -P) || die "cannot enter the work dir of job $id"
-  case $2 in
-    /*) _t=$2 ;;
-    *) _t="$_base/$2" ;;
+  cd "$wd" 2>/dev/null || die "cannot enter the work dir of job $id"
+  _base=$(pwd -P)
+  _rest=$2 _hops=0
+  case $_rest in
+    "$_base") _rest=. ;;
+    "$_base"/*) _rest=${_rest#"$_base"/} ;;
+    /*) die "refused: $2 leads outside the job's work dir" ;;
   esac
-  [ -e "$_t" ] || [ -L "$_t" ] || die "no such file or directory in the job's work dir: $2"
-  _real=$(realpath "$_t" 2>/dev/null || readlink -f "$_t" 2>/dev/null) || die "cannot resolve $2"
-  case $_real in
-    "$_base") ok; printf 'path .\n' ;;
-    "$_base"/*) ok; printf 'path %s\n' "${_real#"$_base"/}" ;;
+  while :; do
+    while :; do
+      case $_rest in */) _rest=${_rest%/} ;; *) break ;; esac
+    done
+    case $_rest in
+      */*) _c=${_rest%%/*} _rest=${_rest#*/} ;;
+      *) _c=$_rest _rest='' ;;
+    esac
+    [ -n "$_rest" ] && { pull_enter "$_c" "$2"; continue; }
+    case $_c in
+      '' | . | ..) pull_enter "$_c" "$2"; _c=. ;;
+    esac
+    [ -e "$_c" ] || [ -L "$_c" ] || die "no such file or directory in the job's work dir: $2"
+    [ -L "$_c" ] || break
+    # A symlink: where it leads, relative to the work dir, walked again.
+    _hops=$((_hops + 1))
+    [ "$_hops" -le 8 ] || die "refused: $2: too many symbolic links"
+    _rest=$(realpath "$_c" 2>/dev/null || readlink -f "$_c" 2>/dev/null) || die "cannot resolve $2"
+    case $_rest in
+      "$_base") _rest=. ;;
+      "$_base"/*) _rest=${_rest#"$_base"/} ;;
+      *) die "refused: $2 leads outside the job's work dir" ;;
+    esac
+    cd "$_base" || die "cannot enter the work dir of job $id"
+  done
+  ok
+  if [ "$_c" = . ]; then
+    exec tar -cf - .
+  fi
+  exec tar -cf - "./$_c"
+}
+
+# pull_enter NAME ORIGINAL: cd -P into NAME; refused if that is not inside
+# the work dir (ORIGINAL: the path as the user gave it, for the message).
+pull_enter() {
+  case $1 in '' | .) return 0 ;; esac
+  [ -e "$1" ] || [ -L "$1" ] || die "no such file or directory in the job's work dir: $2"
+  cd -P -- "$1" 2>/dev/null || die "not a directory in the job's work dir: $2"
+  case $(pwd -P) in
+    "$_base" | "$_base"/*) ;;
     *) die "refused: $2 leads outside the job's work dir" ;;
   esac
 }
@@ -1228,7 +1272,7 @@ main() {
     signal) [ $# -eq 2 ] || die "usage: signal <uuid> <signal>"; cmd_signal "$@" ;;
     rm) cmd_rm "$@" ;;
     events) cmd_events "$@" ;;
-    path) [ $# -eq 2 ] || die "usage: path <uuid> <path>"; cmd_path "$@" ;;
+    pull) [ $# -eq 2 ] || die "usage: pull <uuid> <path>"; cmd_pull "$@" ;;
     *) die "unknown verb: $verb (the client and agent disagree; upgrade p)" ;;
   esac
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.IO.Pipelines;
 using P.Cli;
 using P.Sync;
 
@@ -9,7 +10,7 @@ internal static class PullCommand
     public static Command Create(PContext context)
     {
         var id = JobTarget.IdArgument();
-        var path = new Argument<string>("path") { Description = "File or directory in the job's work dir" };
+        var path = new Argument<string>("path") { Description = "File or directory in the job's work dir, taken literally (no wildcards)" };
         var dest = new Argument<string>("dest") { Description = "Where to put it (default: the current directory)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("pull", "Copy a file or directory from a job's work dir (running or finished)\n\nExamples:\n  p pull a3f2 build/app.bin\n  p pull a3f2 reports ./out") { id, path, dest };
         command.SetAction(async (parse, ct) =>
@@ -20,20 +21,52 @@ internal static class PullCommand
                 throw new UserError($"refused: '{wanted}' is not a path inside the job's work dir.", ExitCodes.Usage);
             }
             var target = JobTarget.Resolve(context, parse.GetValue(id)!);
-            var relative = await target.Agent.ResolvePathAsync(target.Job.Id, wanted, ct);
-            var workdir = $".p/workdirs/{target.Job.Id:D}/";
-            var source = target.Transport.RsyncPath(relative == "." ? workdir : workdir + relative);
             var destination = Path.GetFullPath(parse.GetValue(dest) ?? ".", context.Cwd);
-            await new Rsync(context)
-                .RunAsync(source, [source.Location, destination], context.Cwd, null, "pull", ct);
-            context.Err.WriteLine($"p: pulled {relative} from job {target.Job.ShortId} to {destination}");
+            // The agent resolves and archives in one step on the worker; the
+            // archive is unpacked as it arrives, inside the destination only.
+            var pipe = new Pipe();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var unpack = Task.Run(async () =>
+            {
+                try
+                {
+                    await new SafeUntar(destination).ExtractAsync(pipe.Reader.AsStream(), stop.Token);
+                }
+                catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException or UnauthorizedAccessException)
+                {
+                    await stop.CancelAsync();
+                    throw new UserError($"pull failed while writing into {destination}: {e.Message}");
+                }
+                catch
+                {
+                    // A refused entry ends the transfer too.
+                    await stop.CancelAsync();
+                    throw;
+                }
+                finally
+                {
+                    await pipe.Reader.CompleteAsync();
+                }
+            }, CancellationToken.None);
+            try
+            {
+                await using (var sink = pipe.Writer.AsStream())
+                {
+                    await target.Agent.PullAsync(target.Job.Id, wanted, sink, stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // The unpacking failed: its error is the one to tell.
+            }
+            await unpack;
+            context.Err.WriteLine($"p: pulled {wanted} from job {target.Job.ShortId} to {destination}");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    // The agent resolves symlinks and refuses what leads out; this catches the
-    // plain `..` before any round trip.
+    // The agent refuses what leads out; this catches the plain `..` before any round trip.
     private static bool EscapesWorkDir(string path)
     {
         if (Path.IsPathRooted(path))
