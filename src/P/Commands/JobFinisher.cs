@@ -108,7 +108,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
                 await agent.StreamJobAsync(job, launch, context.Stdin, context.Stdout, trailer, () =>
                 {
                     running = true;
-                    store.Save(job with { Status = JobStatus.Running, StarterPid = null });
+                    store.Save(job.WithStarter(null) with { Status = JobStatus.Running });
                 }, leave.Token);
             }
             catch (OperationCanceledException) when (running)

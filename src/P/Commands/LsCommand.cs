@@ -34,8 +34,9 @@ internal static class LsCommand
             }
             var workerName = parse.GetValue(worker);
             var onlyRunning = parse.GetValue(running);
-            // Running jobs nobody is listening to show as `unknown` (and get a listener).
-            var jobs = JobVouching.Vouch(context, paths, new JobStore(paths.JobsDir, context.Err).All())
+            // Running jobs nobody is listening to are asked about now (and get a listener).
+            var store = new JobStore(paths.JobsDir, context.Err);
+            var jobs = (await JobVouching.VouchAsync(context, paths, store, ct))
                 .Where(j => workerName is null || j.Worker == workerName)
                 .Where(j => !onlyRunning || j.Status is JobStatus.Running or JobStatus.Starting or JobStatus.Unknown)
                 .OrderByDescending(j => j.StartedAt)

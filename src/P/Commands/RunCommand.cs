@@ -2,6 +2,7 @@ using System.CommandLine;
 using P.Agent;
 using P.Cli;
 using P.Core;
+using P.Processes;
 using P.Store;
 using P.Sync;
 using P.Watch;
@@ -92,8 +93,7 @@ internal static class RunCommand
             Status = JobStatus.Starting,
             StartedAt = context.Clock.GetUtcNow(),
             Synced = sync,
-            StarterPid = Environment.ProcessId,
-        };
+        }.WithStarter(ProcessIdentity.Current());
         store.Save(job);
         var finisher = new JobFinisher(agent, transport, store, context);
         var syncer = new Syncer(context, new ManifestStore(paths.SyncDir));
@@ -169,7 +169,7 @@ internal static class RunCommand
         {
             // The start may have reached the worker with only the reply lost:
             // the record stays `starting`, with no starter, and the watcher asks the worker.
-            store.Save(job with { StarterPid = null });
+            store.Save(job.WithStarter(null));
             WatcherLauncher.Start(context, paths, worker.Name);
             throw;
         }
@@ -177,7 +177,7 @@ internal static class RunCommand
         {
             return code;
         }
-        job = job with { Status = JobStatus.Running, StarterPid = null };
+        job = job.WithStarter(null) with { Status = JobStatus.Running };
         store.Save(job);
         if (options.Detach)
         {

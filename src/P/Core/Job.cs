@@ -18,6 +18,27 @@ internal sealed record Job
     /// <summary>While starting: the p process doing it. A dead one means the start was interrupted.</summary>
     public int? StarterPid { get; init; }
 
+    /// <summary>The starter's host, boot and start time, so that a reused pid, or one of another machine, is not taken for it (null in older records).</summary>
+    public string? StarterHost { get; init; }
+
+    public string? StarterBoot { get; init; }
+
+    public string? StarterStartTime { get; init; }
+
+    /// <summary>The starter as a process identity; null when there is none.</summary>
+    [JsonIgnore]
+    public Processes.ProcessIdentity? Starter =>
+        StarterPid is { } pid ? new Processes.ProcessIdentity(StarterHost ?? Environment.MachineName, StarterBoot, pid, StarterStartTime) : null;
+
+    /// <summary>This record with <paramref name="starter"/> as its starter (null: none).</summary>
+    public Job WithStarter(Processes.ProcessIdentity? starter) => this with
+    {
+        StarterPid = starter?.Pid,
+        StarterHost = starter?.Host,
+        StarterBoot = starter?.Boot,
+        StarterStartTime = starter?.StartTime,
+    };
+
     [JsonIgnore]
     public string ShortId => Id.ToString("N")[..8];
 

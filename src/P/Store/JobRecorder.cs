@@ -26,12 +26,11 @@ internal static class JobRecorder
         {
             return current;
         }
-        var updated = current with
+        var updated = current.WithStarter(null) with
         {
             Status = status,
             ExitCode = state.ExitCode,
             EndedAt = status == JobStatus.Running ? null : current.StartedAt + (state.RunTime ?? (DateTimeOffset.UtcNow - current.StartedAt)),
-            StarterPid = null,
         };
         store.Save(updated);
         return updated;

@@ -1,27 +1,35 @@
 using P.Cli;
 using P.Core;
+using P.Store;
 
 namespace P.Watch;
 
 /// <summary>
-/// What `p ls` may claim without asking anyone: a running job is only shown
-/// running while a watcher hears its worker. Otherwise it is `unknown`, and a
-/// watcher is started, which reconciles it in the background.
+/// What `p ls` may claim: a running job is only shown running while a
+/// watcher hears its worker (its heartbeat is newer than its launch). For the
+/// other workers, `p ls` asks them itself (in parallel, within the connect
+/// timeout) and starts a watcher; what still cannot be asked is `unknown`.
 /// </summary>
 internal static class JobVouching
 {
-    public static IReadOnlyList<Job> Vouch(PContext context, Paths paths, IReadOnlyList<Job> jobs)
+    public static async Task<IReadOnlyList<Job>> VouchAsync(PContext context, Paths paths, JobStore store, CancellationToken ct)
     {
-        var unwatched = jobs
+        var jobs = store.All();
+        var unheard = jobs
             .Where(Watchlist.NeedsWatching)
             .Select(j => j.Worker)
             .Distinct()
-            .Where(w => !new WatcherLock(paths, w).IsHealthy())
+            .Where(w => !new WatcherLock(paths, w).Hears())
             .ToHashSet();
-        foreach (var worker in unwatched)
+        if (unheard.Count == 0)
+        {
+            return jobs;
+        }
+        foreach (var worker in unheard.Where(w => !new WatcherLock(paths, w).IsStarting()))
         {
             WatcherLauncher.Start(context, paths, worker);
         }
-        return [.. jobs.Select(j => unwatched.Contains(j.Worker) && Watchlist.NeedsWatching(j) ? j with { Status = JobStatus.Unknown } : j)];
+        var unreachable = await new Reconciler(context, paths).RefreshAsync(unheard, ct, store);
+        return [.. store.All().Select(j => unreachable.Contains(j.Worker) && Watchlist.NeedsWatching(j) && j.Status != JobStatus.Starting ? j with { Status = JobStatus.Unknown } : j)];
     }
 }

@@ -14,17 +14,21 @@ internal sealed class Reconciler(PContext context, Paths paths)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
-    public async Task RefreshAsync(CancellationToken ct)
+    /// <summary>Asks every worker about the jobs that need it.</summary>
+    public async Task RefreshAsync(CancellationToken ct) => await RefreshAsync(null, ct);
+
+    /// <summary>Asks the workers (all, or only <paramref name="workers"/>) about the jobs that need it; returns the workers that could not be asked.</summary>
+
+    public async Task<IReadOnlySet<string>> RefreshAsync(IReadOnlySet<string>? workers, CancellationToken ct, JobStore? jobs = null)
     {
-        var store = new JobStore(paths.JobsDir, context.Err);
+        var store = jobs ?? new JobStore(paths.JobsDir, context.Err);
         var config = new ConfigStore(paths.ConfigFile).Load();
-        var groups = store.All().Where(Watchlist.NeedsWatching).GroupBy(j => j.Worker);
-        await Task.WhenAll(groups.Select(g => config.Find(g.Key) is { } worker
-            ? RefreshWorkerAsync(store, worker, [.. g], ct)
-            : Task.CompletedTask));
+        var groups = store.All().Where(Watchlist.NeedsWatching).Where(j => workers is null || workers.Contains(j.Worker)).GroupBy(j => j.Worker);
+        var answered = await Task.WhenAll(groups.Select(async g => (g.Key, Asked: config.Find(g.Key) is { } worker && await RefreshWorkerAsync(store, worker, [.. g], ct))));
+        return answered.Where(a => !a.Asked).Select(a => a.Key).ToHashSet();
     }
 
-    private async Task RefreshWorkerAsync(JobStore store, Worker worker, IReadOnlyList<Job> jobs, CancellationToken ct)
+    private async Task<bool> RefreshWorkerAsync(JobStore store, Worker worker, IReadOnlyList<Job> jobs, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(Limit);
@@ -45,10 +49,12 @@ internal sealed class Reconciler(PContext context, Paths paths)
             {
                 await agent.RemoveAsync(unstarted, deadline.Token);
             }
+            return true;
         }
         catch (Exception e) when (e is UserError or OperationCanceledException && !ct.IsCancellationRequested)
         {
             context.Err.WriteLine($"p: could not reach worker '{worker.Name}' to refresh its jobs: they stay `unknown`.");
+            return false;
         }
     }
 }

@@ -12,8 +12,8 @@ namespace P.Watch;
 /// </summary>
 internal sealed class Watcher(PContext context, Paths paths, Worker worker)
 {
-    // A heartbeat comes every 5 s; silence this long means the link is gone.
-    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(20);
+    // Four heartbeats missed mean the link is gone.
+    private static readonly TimeSpan Silence = 4 * WatcherLock.Heartbeat;
     private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
 
@@ -72,13 +72,17 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
 
     // Every record is written by a rename into the jobs directory, which
     // updates its mtime: no need to read hundreds of records every second.
+    // On a file system with 1 s timestamps a second change in the same second
+    // leaves the mtime as it was: while the mtime is that recent, look anyway.
     private bool StoreChanged(ref DateTime seen)
     {
         var now = Directory.GetLastWriteTimeUtc(paths.JobsDir);
-        var changed = now != seen;
+        var changed = now != seen || DateTime.UtcNow - now < SameSecond;
         seen = now;
         return changed;
     }
+
+    private static readonly TimeSpan SameSecond = TimeSpan.FromSeconds(2);
 
     /// <summary>One event stream for these jobs; returns when all are reported or the list changed.</summary>
     private async Task WatchAsync(AgentApi agent, IReadOnlyList<Job> jobs, CancellationToken ct)
@@ -92,7 +96,6 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
         var sink = new LineSink(line =>
         {
             lastHeard = DateTime.UtcNow;
-            gate.Beat();
             if (line.StartsWith("job ", StringComparison.Ordinal)
                 && AgentJobState.ParseAll(line[4..]) is [var state]
                 && byId.TryGetValue(state.Id, out var job))
@@ -103,6 +106,8 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
                     unstarted.Add(job.Id);
                 }
             }
+            // After the outcome is recorded: a beat vouches for what was heard.
+            gate.Beat();
         });
         var seen = DateTime.MinValue;
         var monitor = Task.Run(async () =>

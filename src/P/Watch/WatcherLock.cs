@@ -10,10 +10,13 @@ namespace P.Watch;
 /// </summary>
 internal sealed class WatcherLock(Paths paths, string worker)
 {
-    // The agent sends a heartbeat every 5 s; three missed mean the link is down.
-    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(16);
+    /// <summary>The agent's events verb sends "hb" this often (EVENTS_TICK x EVENTS_HEARTBEAT in the agent).</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
 
-    // Time a just-launched watcher gets to take the lock.
+    // Three heartbeats missed (and a second of slack) mean the link is down.
+    private static readonly TimeSpan Stale = 3 * Heartbeat + TimeSpan.FromSeconds(1);
+
+    // Time a just-launched watcher gets to take the lock before another is launched.
     private static readonly TimeSpan Starting = TimeSpan.FromSeconds(3);
 
     private string LockFile => Path.Combine(paths.WatchDir, worker + ".lock");
@@ -35,22 +38,22 @@ internal sealed class WatcherLock(Paths paths, string worker)
     }
 
     /// <summary>
-    /// Whether a watcher hears the worker: the heartbeat is fresh and the lock
-    /// is held, or a watcher was launched a moment ago and is still starting.
+    /// Whether a watcher hears the worker now: it holds the lock, and its
+    /// heartbeat is fresh and newer than the last launch (a watcher that has
+    /// not yet heard from the worker vouches for nothing).
     /// </summary>
-    public bool IsHealthy()
+    public bool Hears()
     {
-        if (Age(LaunchedFile) < Starting)
-        {
-            return true;
-        }
-        if (Age(AliveFile) >= Stale)
+        if (Age(AliveFile) >= Stale || Age(AliveFile) > Age(LaunchedFile))
         {
             return false;
         }
         using var probe = TryAcquire();
         return probe is null;
     }
+
+    /// <summary>A watcher was launched a moment ago and may still be taking the lock: launching another is no use.</summary>
+    public bool IsStarting() => Age(LaunchedFile) < Starting;
 
     public void Launched() => Touch(LaunchedFile);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using P.Core;
 using P.Store;
 
@@ -13,25 +12,20 @@ internal static class Watchlist
     public static bool NeedsWatching(Job job) =>
         job.Status is JobStatus.Running or JobStatus.Unknown || InterruptedStart(job);
 
-    /// <summary>A start whose p process is gone: the job may never have reached the worker.</summary>
-    public static bool InterruptedStart(Job job)
-    {
-        if (job.Status != JobStatus.Starting)
+    // A start on another machine (a shared home) is that machine's to judge;
+    // after this long without an answer it is taken for interrupted.
+    private static readonly TimeSpan ForeignStartLimit = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A start whose p process is gone (that very process: same host, boot
+    /// and start time, not a later one with its pid): the job may never have
+    /// reached the worker.
+    /// </summary>
+    public static bool InterruptedStart(Job job) =>
+        job.Status == JobStatus.Starting && (job.Starter?.IsAlive() switch
         {
-            return false;
-        }
-        if (job.StarterPid is not { } pid)
-        {
-            return true;
-        }
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-    }
+            null when job.Starter is null => true,
+            null => DateTimeOffset.UtcNow - job.StartedAt > ForeignStartLimit,
+            var alive => alive == false,
+        });
 }

@@ -14,8 +14,13 @@ public sealed class LsCommandTests : IDisposable
 
     private readonly InProcessP p = new();
     private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+    private readonly List<IDisposable> watchers = [];
 
-    public void Dispose() => p.Dispose();
+    public void Dispose()
+    {
+        watchers.ForEach(w => w.Dispose());
+        p.Dispose();
+    }
 
     private Job Save(
         string worker,
@@ -41,8 +46,13 @@ public sealed class LsCommandTests : IDisposable
         p.Jobs.Save(job);
         if (status == JobStatus.Running)
         {
-            // A watcher vouches for the worker's running jobs.
-            new WatcherLock(p.Paths, worker).Launched();
+            // A watcher that holds the lock and has heard the worker vouches for its running jobs.
+            var gate = new WatcherLock(p.Paths, worker);
+            if (gate.TryAcquire() is { } held)
+            {
+                watchers.Add(held);
+            }
+            gate.Beat();
         }
         return job;
     }
