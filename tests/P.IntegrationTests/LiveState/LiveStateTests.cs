@@ -136,6 +136,8 @@ public sealed class LiveStateTests(SshdFixture sshd, ITestOutputHelper output)
         await E2e.WaitFor(() => Status(world, id) == "lost", "the job to become lost", TimeSpan.FromSeconds(10));
         var ls = await world.P(world.ClientHome, "ls");
         Assert.Matches(@$"{id[..8]}.*lost", ls.Stdout);
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "worker's tmux server killed", job: "killed with it", record: "lost", exitCode: "-");
     }
 
     [Fact]
@@ -163,6 +165,8 @@ public sealed class LiveStateTests(SshdFixture sshd, ITestOutputHelper output)
         await E2e.WaitFor(() => Status(world, id) == "done", "the job's end to be recorded", TimeSpan.FromSeconds(10));
         Assert.Equal(6, Job(world, id).GetProperty("exit_code").GetInt32());
         Assert.Contains("finished", File.ReadAllText(worker.PathInHome($".p/jobs/{id}/output.log")), StringComparison.Ordinal);
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "link dropped under an attached session", job: "ran to completion", record: "done", exitCode: "kept");
     }
 
     [Fact]
@@ -194,6 +198,8 @@ public sealed class LiveStateTests(SshdFixture sshd, ITestOutputHelper output)
         await E2e.WaitFor(() => Status(world, id) == "lost", "the interrupted start to be resolved", TimeSpan.FromSeconds(15));
         await E2e.WaitFor(() => !Directory.Exists(worker.PathInHome($".p/workdirs/{id}")), "the half-synced work dir to be removed", TimeSpan.FromSeconds(15));
         Assert.False(File.Exists(worker.PathInHome($".p/jobs/{id}/exitcode")));
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "p killed mid-sync", job: "never started", record: "no phantom running", exitCode: "-");
     }
 
     private static async Task<string> StartGated(TestWorld world, WorkerHome home, string then, string? workerName = null)

@@ -218,6 +218,8 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         await worker.WaitForExitCode(id);
         Assert.Equal("3\n", File.ReadAllText(worker.PathInHome($".p/jobs/{id}/exitcode")));
         Assert.Equal("started\nstdin-eof\nafter\n", worker.OutputLog(id));
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "ssh master killed while streaming", job: "kept running", record: "running", exitCode: "253 (p)");
     }
 
     [Fact]

@@ -59,6 +59,8 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal((0, "A\n"), (afterEdit.ExitCode, afterEdit.Stdout));
         Assert.Equal((0, "B\n"), (afterDelete.ExitCode, afterDelete.Stdout));
         Assert.Equal(3, RsyncCalls(rsyncLog));
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "the worker's mirror edited and a file deleted", job: "got the client's content", record: "kept", exitCode: "0");
     }
 
     [Fact]

@@ -27,6 +27,8 @@ public sealed class PullTrustTests(SshdFixture sshd, ITestOutputHelper output)
             Assert.Equal([name], Directory.GetFileSystemEntries(dest).Select(Path.GetFileName));
             Assert.Equal(content, File.ReadAllText(Path.Combine(dest, name)));
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "pull 'data[1].csv', '*', 'a b', '-x'", job: "only that file pulled", record: "kept", exitCode: "0");
     }
 
     [Fact]
@@ -53,6 +55,8 @@ public sealed class PullTrustTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.True(File.Exists(Path.Combine(worker.WorkDir(id), "dir.real", "secret")), "the swap did not happen: nothing was tested");
         pulled.AssertExit(0);
         Assert.Equal("inside", File.ReadAllText(Path.Combine(dest, "secret")));
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "a parent dir swapped for a symlink during pull", job: "work dir content only", record: "kept", exitCode: "0");
     }
 
     [Fact]
@@ -73,5 +77,7 @@ public sealed class PullTrustTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Null(new DirectoryInfo(Path.Combine(dest, "report")).LinkTarget);
         Assert.Equal("a", File.ReadAllText(Path.Combine(dest, "report", "a.txt")));
         Assert.Equal("/etc/passwd", new FileInfo(Path.Combine(dest, "report", "passwd")).LinkTarget);
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a symlink in the pull destination", job: "nothing written outside", record: "kept", exitCode: "0");
     }
 }

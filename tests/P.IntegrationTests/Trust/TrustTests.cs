@@ -24,6 +24,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         result.AssertExit(0);
         Assert.Equal("x", result.Stdout);
         Assert.False(File.Exists(marker), "git ran the repository's core.fsmonitor on the client");
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a tree whose .git/config sets core.fsmonitor", job: "ran, nothing ran on the client", record: "kept", exitCode: "0");
     }
 
     [Fact]
@@ -40,6 +42,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal((0, "one\n"), (first.ExitCode, first.Stdout));
         Assert.Equal((0, "two\n"), (second.ExitCode, second.Stdout));
         Assert.Single(Directory.GetFileSystemEntries(Path.Combine(home, ".p", "cm")));
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a home path with a space, % and a quote", job: "ran on one connection", record: "kept", exitCode: "0");
     }
 
     [Theory]
@@ -55,6 +59,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         result.AssertExit(2);
         Assert.Equal($"p: unknown option '{option}': see `p --help`.\n", result.Stderr);
         Assert.Empty(world.Jobs());
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "an unknown option before --", job: "not started", record: "none written", exitCode: "2");
     }
 
     [Fact]
@@ -80,6 +86,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         {
             agent.Kill();
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "agent and X11 forwarding in the ssh config", job: "ran without them", record: "kept", exitCode: "0");
     }
 
     [Fact]
@@ -112,6 +120,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal("good\n", logs.Stdout);
         rm.AssertExit(0);
         Assert.False(File.Exists(Path.Combine(jobs, good + ".json")));
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a job record with command null / garbage", job: "others listed, logs, rm", record: "named once, skipped", exitCode: "0");
     }
 
     [Fact]
@@ -137,6 +147,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
                 Assert.True(File.GetUnixFileMode(file) == PrivateFile, $"{file} is {File.GetUnixFileMode(file)}");
             }
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "umask 022 on the client", job: "ran", record: "0600 / dirs 0700", exitCode: "0");
     }
 
     [Fact]
@@ -153,6 +165,8 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         {
             Assert.Contains($"user@host{i}.example", listed.Stdout, StringComparison.Ordinal);
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "10 p worker register at once", job: "-", record: "all 10 in config.yaml", exitCode: "0");
     }
 
     private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

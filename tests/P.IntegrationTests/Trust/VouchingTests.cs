@@ -37,6 +37,8 @@ public sealed class VouchingTests(SshdFixture sshd, ITestOutputHelper output)
         }
 
         Assert.Equal(["done", "done", "done"], statuses);
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "watcher killed by pid, job finished", job: "-", record: "done [7] at every ls", exitCode: "7");
     }
 
     [Fact]
@@ -63,6 +65,8 @@ public sealed class VouchingTests(SshdFixture sshd, ITestOutputHelper output)
         listed.AssertExit(0);
         var job = Assert.Single(JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray());
         Assert.Equal((id, "unknown"), (job.GetProperty("id").GetString(), job.GetProperty("status").GetString()));
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "watcher killed, worker unreachable", job: "still running there", record: "unknown (not running)", exitCode: "-");
     }
 
     [Fact]
@@ -92,6 +96,8 @@ public sealed class VouchingTests(SshdFixture sshd, ITestOutputHelper output)
         {
             stranger.Kill();
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "starter pid reused; starter on another host", job: "-", record: "lost; other host's left starting", exitCode: "-");
     }
 
     private static void WriteStarting(TestWorld world, JsonElement template, string id, int pid, string host, string startTime)

@@ -50,6 +50,8 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
         {
             WorkerProcesses.Kill(stranger);
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "tmux server killed, the pgid reused (ns_last_pid)", job: "stranger not signalled", record: "removed by rm -f", exitCode: "-");
     }
 
     [Fact]
@@ -87,6 +89,8 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
             await world.Ssh("w1", $"{WorkerHome.Tmux} kill-server");
             ProcessRunner.Run("umount", ["-l", dotP]).EnsureSuccess();
         }
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "worker ~/.p on a full 2 MB tmpfs", job: "ran to its end", record: "done [3]; next start refused with the reason", exitCode: "3 (kept in tmux)");
     }
 
     [Fact]
@@ -111,6 +115,8 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
         failed.AssertOneLineError();
         Assert.Contains("tmux could not start the job's session: ", failed.Stderr, StringComparison.Ordinal);
         Assert.Contains("Is a directory", failed.Stderr, StringComparison.Ordinal);
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "another user owns tmux-<uid>; socket path a directory", job: "ran; then refused with tmux's reason", record: "kept", exitCode: "0");
     }
 
     [Fact]
@@ -135,6 +141,8 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
         terminal.SendKeys("a");
 
         Assert.Equal(5, await terminal.WaitForExit());
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "slow worker (every tmux call +0.5 s), type-ahead", job: "end screen kept until a key", record: "done [5]", exitCode: "5");
     }
 
     [Fact]
@@ -166,6 +174,8 @@ public sealed class WorkerFaultTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal(2, await terminal.WaitForExit());
         var left = await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{ids[2]}");
         Assert.NotEqual(0, left.ExitCode);
+
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "5 finished detached jobs", job: "no process left; dead panes", record: "done", exitCode: "0..4");
     }
 }
 
