@@ -68,7 +68,7 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
             }
             if (word.StartsWith("ERR ", StringComparison.Ordinal))
             {
-                throw new UserError($"worker '{workerName}': {word[4..]}");
+                throw new AgentRefused($"worker '{workerName}': {word[4..]}");
             }
             throw Failure(result);
         }
@@ -95,13 +95,11 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
         var detail = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         if (result.Unreachable)
         {
-            return new UserError(
-                $"cannot reach worker '{workerName}'{(detail is null ? "" : $" ({detail})")}: check the network and that plain ssh to it works.",
-                ExitCodes.Unreachable);
+            return new WorkerUnreachable(
+                $"cannot reach worker '{workerName}'{(detail is null ? "" : $" ({detail})")}: check the network and that plain ssh to it works.");
         }
-        return new UserError(
-            $"worker '{workerName}': {what} (exit {result.ExitCode}{(detail is null ? "" : $": {detail}")}). Is `sh` its POSIX shell?",
-            ExitCodes.AgentFailure);
+        return new AgentBroken(
+            $"worker '{workerName}': {what} (exit {result.ExitCode}{(detail is null ? "" : $": {detail}")}). Is `sh` its POSIX shell?");
     }
 }
 

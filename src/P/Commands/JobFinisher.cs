@@ -29,7 +29,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             state = await agent.StatusAsync(job.Id, ct);
         }
-        catch (UserError e) when (e.ExitCode == ExitCodes.Unreachable)
+        catch (WorkerUnreachable)
         {
             return ConnectionLost(job);
         }
@@ -72,7 +72,7 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         {
             return LeftRunning(job);
         }
-        catch (UserError e) when (e.ExitCode is ExitCodes.Unreachable or ExitCodes.AgentFailure)
+        catch (Exception e) when (e is WorkerUnreachable or AgentBroken)
         {
             context.Err.WriteLine($"p: {e.Message}");
             return ConnectionLost(job);

@@ -122,7 +122,7 @@ internal static class RmCommand
             }
             return ok;
         }
-        catch (UserError e) when (e.ExitCode == ExitCodes.Unreachable)
+        catch (WorkerUnreachable e)
         {
             context.Err.WriteLine($"p: {e.Message} Kept {jobs.Count} job record(s) of '{worker.Name}': run `p rm` again once it is reachable.");
             return false;

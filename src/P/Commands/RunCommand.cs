@@ -158,7 +158,7 @@ internal static class RunCommand
             }
             Remember(syncer, plan);
         }
-        catch (UserError e) when (e.ExitCode is ExitCodes.Error or ExitCodes.Unreachable)
+        catch (Exception e) when (e is AgentRefused or WorkerUnreachable)
         {
             // The agent refused (e.g. no tmux there), or was never reached: nothing runs.
             store.Delete(job.Id);

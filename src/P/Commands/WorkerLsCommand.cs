@@ -69,7 +69,7 @@ internal static class WorkerLsCommand
         }
         catch (UserError e)
         {
-            return new([e.ExitCode == ExitCodes.Unreachable ? "unreachable" : "error: " + e.Message, "-", "-"], []);
+            return new([e is WorkerUnreachable ? "unreachable" : "error: " + e.Message, "-", "-"], []);
         }
     }
 }
