@@ -36,19 +36,12 @@ internal sealed class Reconciler(PContext context, Paths paths)
         try
         {
             var states = await agent.StatusAsync(jobs.Select(j => j.Id), deadline.Token);
-            var unstarted = new List<Guid>();
+            var outcomes = new Outcomes(store);
             foreach (var (job, state) in jobs.Zip(states))
             {
-                JobRecorder.Apply(store, job, state);
-                if (job.Status == JobStatus.Starting && state.NeverStarted)
-                {
-                    unstarted.Add(job.Id);
-                }
+                outcomes.Record(job, state);
             }
-            if (unstarted.Count > 0)
-            {
-                await agent.RemoveAsync(unstarted, deadline.Token);
-            }
+            await outcomes.CleanUpAsync(agent, deadline.Token);
             return true;
         }
         catch (Exception e) when (e is UserError or OperationCanceledException && !ct.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using P.Agent;
 using P.Cli;
 using P.Core;
@@ -84,69 +85,77 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
 
     private static readonly TimeSpan SameSecond = TimeSpan.FromSeconds(2);
 
-    /// <summary>One event stream for these jobs; returns when all are reported or the list changed.</summary>
+    /// <summary>
+    /// One event stream for these jobs, read through one channel with a
+    /// timeout; returns when all are reported or the list changed, throws
+    /// when the worker has been silent too long.
+    /// </summary>
     private async Task WatchAsync(AgentApi agent, IReadOnlyList<Job> jobs, CancellationToken ct)
     {
         using var round = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var byId = jobs.ToDictionary(j => j.Id);
-        var unstarted = new List<Guid>();
+        var outcomes = new Outcomes(store);
+        var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var stream = agent.EventsAsync(byId.Keys, new LineSink(line => lines.Writer.TryWrite(line)), round.Token)
+            .ContinueWith(t => lines.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         var lastHeard = DateTime.UtcNow;
-        var changed = false;
-        var silent = false;
-        var sink = new LineSink(line =>
-        {
-            lastHeard = DateTime.UtcNow;
-            if (line.StartsWith("job ", StringComparison.Ordinal)
-                && AgentJobState.ParseAll(line[4..]) is [var state]
-                && byId.TryGetValue(state.Id, out var job))
-            {
-                JobRecorder.Apply(store, job, state);
-                if (job.Status == JobStatus.Starting && state.NeverStarted)
-                {
-                    unstarted.Add(job.Id);
-                }
-            }
-            // After the outcome is recorded: a beat vouches for what was heard.
-            gate.Beat();
-        });
         var seen = DateTime.MinValue;
-        var monitor = Task.Run(async () =>
-        {
-            while (!round.IsCancellationRequested)
-            {
-                await Task.Delay(Rescan, round.Token);
-                if (DateTime.UtcNow - lastHeard > Silence)
-                {
-                    silent = true;
-                    round.Cancel();
-                }
-                else if (StoreChanged(ref seen) && Watchlist.For(store, worker.Name).Any(j => !byId.ContainsKey(j.Id)))
-                {
-                    changed = true;
-                    round.Cancel();
-                }
-            }
-        }, CancellationToken.None);
         try
         {
-            await agent.EventsAsync(byId.Keys, sink, round.Token);
-        }
-        catch (OperationCanceledException) when (changed || silent)
-        {
+            while (await NextAsync(lines.Reader, Rescan, round.Token) is var more && more != false)
+            {
+                if (more == true)
+                {
+                    while (lines.Reader.TryRead(out var line))
+                    {
+                        Heard(line, byId, outcomes);
+                        lastHeard = DateTime.UtcNow;
+                    }
+                }
+                if (DateTime.UtcNow - lastHeard > Silence)
+                {
+                    throw new TimeoutException($"no word from worker '{worker.Name}' in {Silence.TotalSeconds:0} s");
+                }
+                if (StoreChanged(ref seen) && Watchlist.For(store, worker.Name).Any(j => !byId.ContainsKey(j.Id)))
+                {
+                    break; // a new job to watch: a new stream
+                }
+            }
         }
         finally
         {
             await round.CancelAsync();
-            await monitor.ContinueWith(_ => { }, TaskScheduler.Default);
+            await stream;
         }
-        if (silent)
+        await outcomes.CleanUpAsync(agent, ct);
+    }
+
+    // One line from the agent: a job's outcome is recorded before the beat,
+    // so that a beat vouches only for what was heard.
+    private void Heard(string line, Dictionary<Guid, Job> byId, Outcomes outcomes)
+    {
+        if (line.StartsWith("job ", StringComparison.Ordinal)
+            && AgentJobState.ParseAll(line[4..]) is [var state]
+            && byId.TryGetValue(state.Id, out var job))
         {
-            throw new TimeoutException($"no word from worker '{worker.Name}' in {Silence.TotalSeconds:0} s");
+            outcomes.Record(job, state);
         }
-        if (unstarted.Count > 0)
+        gate.Beat();
+    }
+
+    // True: lines to read; null: none within the timeout; false: the stream
+    // ended (it throws what ended it, if anything did).
+    private static async Task<bool?> NextAsync(ChannelReader<string> reader, TimeSpan timeout, CancellationToken ct)
+    {
+        using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        tick.CancelAfter(timeout);
+        try
         {
-            // Half-synced work dirs of starts that never finished.
-            await agent.RemoveAsync(unstarted, ct);
+            return await reader.WaitToReadAsync(tick.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
         }
     }
 }
