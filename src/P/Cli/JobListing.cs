@@ -18,6 +18,11 @@ internal sealed record JobListing
     public required DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
 
+    /// <summary>On a Slurm worker: the job's id in Slurm and squeue's state (null elsewhere).</summary>
+    public string? SlurmJobId { get; init; }
+
+    public string? SlurmState { get; init; }
+
     public static JobListing From(Job job) => new()
     {
         Id = job.Id.ToString("D"),
@@ -25,7 +30,9 @@ internal sealed record JobListing
         Worker = job.Worker,
         Cwd = job.Cwd,
         Command = job.Command,
-        Status = job.Status,
+        Status = job.Pending ? JobStatus.Pending : job.Status,
+        SlurmJobId = job.SlurmJobId,
+        SlurmState = job.SlurmState,
         ExitCode = job.ExitCode,
         StartedAt = job.StartedAt,
         EndedAt = job.EndedAt,

@@ -23,7 +23,7 @@ internal static class LsCommand
         var worker = new Option<string?>("--worker", "-w") { Description = "Only jobs on this worker", HelpName = "name" };
         var running = new Option<bool>("--running") { Description = "Only jobs that are running (or starting, or unknown)" };
         var refresh = new Option<bool>("--refresh") { Description = "Ask the workers about jobs not known to be finished first (SSH)" };
-        var json = new Option<bool>("--json") { Description = "Print a JSON array (id, worker, cwd, command, status, exit_code, started_at, ended_at)" };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array (id, worker, cwd, command, status, exit_code, started_at, ended_at, slurm_job_id, slurm_state)" };
         var command = new Command("ls", Description) { worker, running, refresh, json };
         command.SetAction(async (parse, ct) =>
         {

@@ -15,6 +15,17 @@ internal sealed record Job
     public DateTimeOffset? EndedAt { get; init; }
     public bool Synced { get; init; }
 
+    /// <summary>On a Slurm worker: the job's id in Slurm, and what squeue last said of it (PENDING, RUNNING, ...) and why.</summary>
+    public string? SlurmJobId { get; init; }
+
+    public string? SlurmState { get; init; }
+
+    public string? SlurmReason { get; init; }
+
+    /// <summary>Slurm has not started it yet.</summary>
+    [JsonIgnore]
+    public bool Pending => Status == JobStatus.Running && SlurmState == "PENDING";
+
     /// <summary>While starting: the p process doing it. A dead one means the start was interrupted.</summary>
     public int? StarterPid { get; init; }
 

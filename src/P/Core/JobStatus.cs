@@ -11,6 +11,9 @@ internal enum JobStatus
     [JsonStringEnumMemberName("stopped")] Stopped,
     [JsonStringEnumMemberName("unknown")] Unknown,
     [JsonStringEnumMemberName("lost")] Lost,
+
+    /// <summary>Shown, never stored: a running job that Slurm has not started yet.</summary>
+    [JsonStringEnumMemberName("pending")] Pending,
 }
 
 internal static class JobStatusText
@@ -25,7 +28,7 @@ internal static class JobStatusText
     public static bool MayBeRunning(this JobStatus status) => !status.IsFinal();
 
     /// <summary>The one way a status is shown to people: `done [3]`, `running`, ...</summary>
-    public static string Describe(this Job job) => job.Status switch
+    public static string Describe(this Job job) => job.Pending ? "pending" : job.Status switch
     {
         JobStatus.Done => job.ExitCode is { } code ? $"done [{code}]" : "done",
         _ => job.Status.ToString().ToLowerInvariant(),

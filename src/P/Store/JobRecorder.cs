@@ -31,8 +31,15 @@ internal static class JobRecorder
             Status = status,
             ExitCode = state.ExitCode,
             EndedAt = status == JobStatus.Running ? null : current.StartedAt + (state.RunTime ?? (DateTimeOffset.UtcNow - current.StartedAt)),
+            // What squeue said last; a Slurm job that ended keeps its id.
+            SlurmJobId = state.Slurm?.Id ?? current.SlurmJobId,
+            SlurmState = state.Slurm?.State ?? (status == JobStatus.Running ? current.SlurmState : null),
+            SlurmReason = state.Slurm?.Reason,
         };
-        store.Save(updated);
+        if (updated != current)
+        {
+            store.Save(updated);
+        }
         return updated;
     }
 }

@@ -15,17 +15,20 @@ internal static class JobVouching
     public static async Task<IReadOnlyList<Job>> VouchAsync(PContext context, Paths paths, JobStore store, CancellationToken ct)
     {
         var jobs = store.All();
+        var slurm = new ConfigStore(paths.ConfigFile).Load().Workers.Where(w => w.Slurm is not null).Select(w => w.Name).ToHashSet();
+        // Pending or running is Slurm's to say, and no watcher hears it:
+        // those workers are asked too (the agent asks squeue at most every few seconds).
         var unheard = jobs
             .Where(Watchlist.NeedsWatching)
             .Select(j => j.Worker)
             .Distinct()
-            .Where(w => !new WatcherLock(paths, w).Hears())
+            .Where(w => slurm.Contains(w) || !new WatcherLock(paths, w).Hears())
             .ToHashSet();
         if (unheard.Count == 0)
         {
             return jobs;
         }
-        foreach (var worker in unheard.Where(w => !new WatcherLock(paths, w).IsStarting()))
+        foreach (var worker in unheard.Where(w => !new WatcherLock(paths, w).Hears() && !new WatcherLock(paths, w).IsStarting()))
         {
             WatcherLauncher.Start(context, paths, worker);
         }

@@ -209,7 +209,7 @@ public sealed class LsCommandTests : IDisposable
 
         var first = jobs[0];
         Assert.Equal(
-            ["id", "short_id", "worker", "cwd", "command", "status", "exit_code", "started_at", "ended_at"],
+            ["id", "short_id", "worker", "cwd", "command", "status", "exit_code", "started_at", "ended_at", "slurm_job_id", "slurm_state"],
             first.EnumerateObject().Select(p => p.Name));
         Assert.Equal(running.ShortId, first.GetProperty("short_id").GetString());
         Assert.Equal("beefy", first.GetProperty("worker").GetString());
