@@ -101,12 +101,19 @@ internal sealed class Manifest
         return Add(root, relative, entries);
     }
 
+    // Everything under a listed directory, as rsync -r sends it: a symlink to
+    // a directory is an entry, not a directory to descend into.
     private static bool AddTree(string root, string directory, SortedDictionary<string, ManifestEntry> entries)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
         foreach (var full in Directory.EnumerateFileSystemEntries(Path.Combine(root, directory), "*", options))
         {
-            if (!Add(root, Path.GetRelativePath(root, full), entries))
+            var relative = Path.GetRelativePath(root, full);
+            if (!Add(root, relative, entries))
+            {
+                return false;
+            }
+            if (entries.TryGetValue(relative, out var entry) && entry.Stat.Kind == FileKind.Directory && !AddTree(root, relative, entries))
             {
                 return false;
             }

@@ -17,7 +17,7 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
     /// <summary>What to send for a job from <paramref name="source"/> on <paramref name="worker"/>.</summary>
     public async Task<SyncPlan> PlanAsync(string source, string worker, bool incremental, CancellationToken ct)
     {
-        var files = await new GitFileList(context.Processes).ListAsync(source, ct);
+        var files = Existing(source, await new GitFileList(context.Processes).ListAsync(source, ct));
         var key = AgentApi.SourceKey(source);
         var manifest = files is null ? null : Manifest.Build(source, files);
         var plan = new SyncPlan(source, worker, key, files, manifest, incremental);
@@ -58,6 +58,20 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
             throw new UserError(e.Message + ". Use -n to run without syncing.");
         }
         return plan.Manifest is null ? null : new SyncRequest(plan.Spec("-", null), []);
+    }
+
+    // git lists what its index holds even when it is gone from the tree, and
+    // rsync's --ignore-missing-args skips only ENOENT: a file under a path
+    // whose directory became a file (ENOTDIR) would fail the whole sync.
+    private static byte[]? Existing(string root, byte[]? listed)
+    {
+        if (listed is null)
+        {
+            return null;
+        }
+        var kept = System.Text.Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(path => FileStat.Of(Path.Combine(root, path)) is not null);
+        return System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(path => path + "\0")));
     }
 
     /// <summary>The worker took the sync: its mirror now holds the plan's manifest.</summary>

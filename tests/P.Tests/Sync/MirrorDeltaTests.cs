@@ -88,6 +88,19 @@ public sealed class MirrorDeltaTests : IDisposable
         Assert.Null(Build("new\nline"));
     }
 
+    [Fact]
+    public void Under_a_listed_directory_a_symlink_to_a_directory_is_an_entry_not_descended_into()
+    {
+        Write(".git/HEAD", "ref");
+        Write("elsewhere/secret", "s");
+        File.CreateSymbolicLink(Path.Combine(root, ".git", "link"), "../elsewhere");
+
+        var manifest = Build(".git");
+
+        Assert.Equal([".git", ".git/HEAD", ".git/link"], manifest.Entries.Keys);
+        Assert.Equal(FileKind.Symlink, manifest.Entries[".git/link"].Stat.Kind);
+    }
+
     private Manifest Build(params string[] listed) =>
         Manifest.Build(root, Encoding.UTF8.GetBytes(string.Concat(listed.Select(p => p + "\0"))))!;
 
