@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using P.Cli;
 using P.Core;
 using P.Tests.Support;
 
@@ -125,6 +126,33 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(1, outcome.ExitCode);
         Assert.Equal("p: worker 'w1': tmux is not installed on this worker: install it there\n", outcome.Err);
         Assert.Empty(p.Jobs.All());
+    }
+
+    [Fact]
+    public async Task A_worker_ssh_cannot_reach_leaves_no_record_and_exits_255()
+    {
+        worker.Unreachable = true;
+        worker.On("start", _ => Task.FromResult(255));
+
+        var outcome = await p.RunAsync("-n", "--", "true");
+
+        Assert.Equal(ExitCodes.Unreachable, outcome.ExitCode);
+        Assert.StartsWith("p: cannot reach worker 'w1' (ssh: connect to host w1 port 22: Connection refused)", outcome.Err, StringComparison.Ordinal);
+        Assert.Empty(p.Jobs.All());
+    }
+
+    [Fact]
+    public async Task An_agent_that_gives_no_answer_keeps_the_record_starting_for_the_watcher_to_settle()
+    {
+        // No frame at all: the start may have reached the worker, so the record must stay.
+        worker.On("start", _ => Task.FromResult(137));
+
+        var outcome = await p.RunAsync("-n", "--", "true");
+
+        Assert.Equal(ExitCodes.AgentFailure, outcome.ExitCode);
+        Assert.StartsWith("p: worker 'w1': the agent did not answer (exit 137)", outcome.Err, StringComparison.Ordinal);
+        Assert.Equal(JobStatus.Starting, SingleJob().Status);
+        Assert.Null(SingleJob().StarterPid);
     }
 
     [Fact]

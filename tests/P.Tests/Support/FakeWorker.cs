@@ -18,6 +18,9 @@ internal sealed class FakeWorker : IWorkerTransport
 
     public IEnumerable<string> Verbs => Calls.Select(c => c.Verb);
 
+    /// <summary>Calls end as ssh's own failure to connect would (the transport's Unreachable), whatever the handler answers.</summary>
+    public bool Unreachable { get; set; }
+
     public FakeWorker On(string verb, Func<FakeCall, Task<int>> handler)
     {
         handlers[verb] = handler;
@@ -54,7 +57,7 @@ internal sealed class FakeWorker : IWorkerTransport
         var code = await handler(call);
         // As the real launcher does: a cancelled call throws once its process is gone.
         ct.ThrowIfCancellationRequested();
-        return new RemoteResult(code, [], "", false);
+        return new RemoteResult(code, [], Unreachable ? "ssh: connect to host w1 port 22: Connection refused" : "", Unreachable);
     }
 
     public Task<int> RunOnTerminalAsync(IReadOnlyList<string> argv, CancellationToken ct) =>
