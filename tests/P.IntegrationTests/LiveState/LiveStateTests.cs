@@ -101,6 +101,7 @@ public sealed class LiveStateTests(SshdFixture sshd, ITestOutputHelper output)
         await E2e.WaitFor(() => Status(world, id) == "done", "the background reconciliation", TimeSpan.FromSeconds(10));
         var second = await world.P(world.ClientHome, "ls");
         Assert.Matches(@$"{id[..8]}.*done \[7\]", second.Stdout);
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "watcher killed, job ended meanwhile (ls)", job: "-", record: "unknown, then done [7]", exitCode: "7");
     }
 
     [Fact]

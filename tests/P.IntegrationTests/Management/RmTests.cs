@@ -32,6 +32,7 @@ public sealed class RmTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.False(Directory.Exists(worker.WorkDir(id)), forced.ToString());
         var session = await world.Ssh("w1", $"{WorkerHome.Tmux} has-session -t p-{id}");
         Assert.NotEqual(0, session.ExitCode);
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "p rm of a running job (without -f)", job: "ran on until rm -f", record: "kept, then removed", exitCode: "non-zero");
     }
 
     [Fact]
@@ -103,5 +104,6 @@ public sealed class RmTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.True(File.Exists(world.RecordPath(id)), $"the record must be kept\n{rm}");
         Assert.Contains("dead", rm.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", rm.Stderr, StringComparison.Ordinal);
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "p rm with the worker unreachable", job: "-", record: "kept", exitCode: "non-zero, one line");
     }
 }

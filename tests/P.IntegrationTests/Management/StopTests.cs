@@ -31,6 +31,7 @@ public sealed class StopTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal("stopped", job.GetProperty("status").GetString());
         Assert.Equal(System.Text.Json.JsonValueKind.Number, job.GetProperty("exit_code").ValueKind);
         Assert.True(File.Exists(Path.Combine(worker.JobDir(id), "exitcode")), "the worker should have the stopped job's exit code");
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "p stop on a tree whose children ignore SIGINT", job: "whole tree gone", record: "stopped", exitCode: "kept on worker");
     }
 
     [Fact]
@@ -51,5 +52,6 @@ public sealed class StopTests(SshdFixture sshd, ITestOutputHelper output)
 
         var unknown = await world.P(world.ClientHome, "stop", id.StartsWith("0000", StringComparison.Ordinal) ? "ffff" : "0000");
         unknown.AssertOneLineError();
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "p stop of a finished job; of an unknown id", job: "untouched", record: "done [4] kept", exitCode: "one-line error");
     }
 }
