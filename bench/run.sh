@@ -15,6 +15,8 @@
 # for the relay (`dotnet run bench/relay.cs`, no NuGet packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+v_commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+v_dirty=$(git status --porcelain -- src 2>/dev/null | wc -l)
 
 runs=${RUNS:-11}
 delay_ms=${DELAY_MS:-25}
@@ -152,47 +154,226 @@ measure() {
   m_down=$(median "${downs[@]}")
 }
 
-# row LABEL [BUDGET]: one table row from m_us, m_up and m_down
-row() {
-  awk -v l="$1" -v b="${2:-}" -v us="$m_us" -v rtt="$rtt_us" -v up="$m_up" -v down="$m_down" \
-    'BEGIN { printf "| %s | %.0f | %.1f | %s | %d | %d |\n", l, us / 1000, us / rtt, b, up, down }'
+# out SCENARIO P_US CHAIN_US UP DOWN BUDGET KIND LIMIT: one table row. KIND
+# says what LIMIT bounds: ratio (p / chain), rtt (p in RTT), bytes (up),
+# pct (a percentage given as P_US-free text in BUDGET; pass computed by the
+# caller and passed as LIMIT "pass"/"FAIL"), or none. A row with no p time
+# shows the chain's RTTs in parentheses.
+out() {
+  awk -v l="$1" -v p="$2" -v o="$3" -v up="$4" -v down="$5" -v b="$6" -v k="$7" -v lim="$8" -v rtt="$rtt_us" '
+    function ms(x) { return x == "" ? "" : sprintf("%.0f", x / 1000) }
+    BEGIN {
+      r = (p != "" && o != "") ? sprintf("%.2fx", p / o) : ""
+      t = p != "" ? sprintf("%.1f", p / rtt) : (o != "" ? sprintf("(%.1f)", o / rtt) : "")
+      v = ""
+      if (k == "ratio") v = (p / o <= lim) ? "pass" : "**FAIL**"
+      else if (k == "rtt") v = (p / rtt <= lim) ? "pass" : "**FAIL**"
+      else if (k == "bytes") v = (up <= lim) ? "pass" : "**FAIL**"
+      else if (k == "given") v = lim
+      bytes = up == "" ? "" : up " / " down
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", l, ms(p), ms(o), r, t, bytes, b, v
+    }'
 }
 
 v_ssh=$(ssh -V 2>&1 | sed 's/,.*//')
 v_rsync=$(rsync --version | awk 'NR == 1 {print $3}')
 v_tmux=$(tmux -V)
-awk -v rtt="$rtt_us" -v d="$delay_ms" 'BEGIN { printf "RTT through the relay: %.1f ms (relay delay %s ms each way)\n", rtt / 1000, d }'
 v_os=$(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release)
+awk -v rtt="$rtt_us" -v d="$delay_ms" 'BEGIN { printf "RTT through the relay: %.1f ms (relay delay %s ms each way)\n", rtt / 1000, d }'
 echo "machine: $(nproc) cores, $v_os, $v_ssh, rsync $v_rsync, $v_tmux"
-echo
-echo "| what (median of $runs runs) | ms | RTT | budget (RTT) | bytes up | bytes down |"
-echo "|---|---|---|---|---|---|"
-awk -v us="$rtt_us" 'BEGIN { printf "| TCP round trip through the relay (1 byte echoed) | %.1f | 1.0 | | | |\n", us / 1000 }'
-measure "$runs" ssh -F "$dir/ssh_config" -o ControlPath=none w true
-row "\`ssh w true\`, fresh connection and handshake (\`ControlPath=none\`)"
+echo "p: $("$p" --version 2>/dev/null | head -1 || true), built from commit $v_commit ($v_dirty paths under src/ differing from it)"
+
+cfg=$dir/ssh_config
+cm=$dir/cm-expert
+hdr=()
+# The chains: what people type instead of p. Each rsyncs git's view of the
+# tree (the .gitignore filter) into a fixed dir on the worker, then runs the
+# command there with ssh.
+ssh_m() { ssh -F "$cfg" -o ControlMaster=auto -o ControlPath="$cm" -o ControlPersist=600 "$@"; }
+ssh_n() { ssh -F "$cfg" -o ControlPath=none "$@"; }
+expert() { # rsync and ssh on one ControlMaster of the user's
+  rsync -a --delete --filter=':- .gitignore' --exclude=.git -e "ssh -F $cfg -o ControlMaster=auto -o ControlPath=$cm -o ControlPersist=600" ./ w:expert/ &&
+    ssh_m w 'cd expert && true'
+}
+plain() { # the same, each command its own handshake
+  rsync -a --delete --filter=':- .gitignore' --exclude=.git -e "ssh -F $cfg -o ControlPath=none" ./ w:plain/ &&
+    ssh_n w 'cd plain && true'
+}
+mainframer() { # mainframer 2.1: rsync up, ssh, rsync back, no master
+  rsync -a --delete --filter=':- .gitignore' --exclude=.git -e "ssh -F $cfg -o ControlPath=none" ./ w:mf/ &&
+    ssh_n w 'cd mf && true' &&
+    rsync -a --filter=':- .gitignore' --exclude=.git -e "ssh -F $cfg -o ControlPath=none" w:mf/ ./
+}
+# cold: p's master gone and its watcher killed (only processes of this p binary)
+cold_p() {
+  local s pid
+  for s in "$HOME"/.p/cm/*; do [ -S "$s" ] && ssh -O exit -o ControlPath="$s" x >/dev/null 2>&1; done
+  for pid in $(pgrep -f -- '_watch' || true); do
+    [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$p")" ] && kill "$pid" 2>/dev/null
+  done
+  sleep 0.2
+  true
+}
+n=0
+touch_one() { n=$((n + 1)); printf '/* change %s */\n' "$n" >>"$proj/$one"; }
+
+# pair PREP :: P_CMD... :: CHAIN_CMD...: RUNS runs of each, interleaved (p,
+# chain, p, chain...), PREP (a shell line) before every run of either; sets
+# p_us, c_us, p_up, p_down (medians; bytes are p's through the relay).
+pair() {
+  local prep=$1
+  shift 2
+  local pcmd=() ocmd=()
+  while [ "$1" != :: ]; do pcmd+=("$1"); shift; done
+  shift
+  ocmd=("$@")
+  local pts=() ots=() ups=() downs=() t0 t1 u0 d0 u1 d1
+  for _ in $(seq "$runs"); do
+    eval "$prep"
+    sleep "$settle"
+    read -r u0 d0 <<<"$(counts)"
+    t0=${EPOCHREALTIME/[.,]/}
+    "${pcmd[@]}" >/dev/null 2>&1 </dev/null 9>&- || { echo "bench: ${pcmd[*]} failed" >&2; exit 1; }
+    t1=${EPOCHREALTIME/[.,]/}
+    sleep "$settle"
+    read -r u1 d1 <<<"$(counts)"
+    pts+=($((10#$t1 - 10#$t0))) ups+=($((u1 - u0))) downs+=($((d1 - d0)))
+    eval "$prep"
+    t0=${EPOCHREALTIME/[.,]/}
+    "${ocmd[@]}" >/dev/null 2>&1 </dev/null 9>&- || { echo "bench: ${ocmd[*]} failed" >&2; exit 1; }
+    t1=${EPOCHREALTIME/[.,]/}
+    ots+=($((10#$t1 - 10#$t0)))
+  done
+  p_us=$(median "${pts[@]}") c_us=$(median "${ots[@]}") p_up=$(median "${ups[@]}") p_down=$(median "${downs[@]}")
+}
+
+rows=()
+add() { rows+=("$(out "$@")"); }
+
+# ---------------------------------------------------------------- run path (the previous issue's budget)
+cd "$dir/c/src"
+measure "$runs" ssh_n w true
+fresh_us=$m_us
+add "\`ssh w true\`, fresh connection and handshake (floor)" "" "$m_us" "" "" "" none ""
 measure 1 "$p" -n -- true # agent upload, master up
-measure "$runs" ssh -F "$dir/ssh_config" -o ControlPath="$HOME/.p/cm/%C" w true
-row "\`ssh w true\`, one session on p's ControlMaster"
+measure "$runs" ssh -F "$cfg" -o ControlPath="$HOME/.p/cm/%C" w true
+master_us=$m_us
+add "\`ssh w true\`, one session on p's ControlMaster (floor)" "" "$m_us" "$m_up" "$m_down" "" none ""
 measure "$runs" "$p" -n -- true
-row "\`p -n -- true\`, warm (start, stream output, exit code)" "≤ 4 (goal 3)"
+add "warm \`p -n -- true\` (start, stream, exit code) vs one ssh session on the master" "$m_us" "$master_us" "$m_up" "$m_down" "≤ 4 RTT (goal 3)" rtt 4
 measure "$runs" "$p" -d -n -- true
-row "\`p -d -n -- true\`, warm (start detached)" "≤ 3 (goal 2)"
+add "warm \`p -d -n -- true\` (detached start) vs one ssh session on the master" "$m_us" "$master_us" "$m_up" "$m_down" "≤ 3 RTT (goal 2)" rtt 3
 "$p" rm --all -y >/dev/null 2>&1 9>&- || true
 
-cd "$dir/c/src"
-for i in $(seq 2000); do printf 'file %s\n' "$i" >"f$i.txt"; done
-head -c 50000000 /dev/urandom >blob.bin
-measure 1 "$p" -- true
-row "\`p -- true\`, first sync of 2000 files + 50 MB (1 run)"
-for i in $(seq 20); do printf 'changed %s\n' "$i" >"f$i.txt"; done
-measure 1 "$p" -- true
-row "\`p -- true\`, same tree with 20 files changed, seeded by \`--copy-dest\` (1 run)"
+# ---------------------------------------------------------------- the 2,000-file project
+# Deterministic (seed 9): nested dirs, C sources and headers of 200 B to
+# 40 KB (a few larger docs), a .gitignore whose build outputs also exist on
+# disk (so a filter that ignores it would send them), one commit.
+proj=$dir/c/proj
+mkdir -p "$proj"
+cd "$proj"
+python3 - <<'PY'
+import os, random
+r = random.Random(9)
+words = "int long char void static return if else for while struct const size_t buf len ptr node next value count index".split()
+def text(n):
+    out, size = [], 0
+    while size < n:
+        line = " ".join(r.choice(words) for _ in range(r.randint(3, 12))) + ";\n"
+        out.append(line); size += len(line)
+    return "".join(out)[:n]
+tops = ["src/core/util", "src/core/io", "src/net/http", "src/net/tls", "src/ui/widgets", "src/ui/themes",
+        "lib/json", "lib/yaml", "lib/crypto/sha", "lib/crypto/aes", "tests/unit", "tests/integration",
+        "tools/gen", "docs/guide", "docs/api", "include/p", "include/p/detail", "third_party/zlib",
+        "third_party/lz4/lib", "scripts"]
+made = 0
+for i in range(2000 - 2):  # + .gitignore + README.md
+    d = tops[i % len(tops)]
+    os.makedirs(d, exist_ok=True)
+    ext = r.choice([".c", ".c", ".h", ".py", ".md"]) if not d.startswith("docs") else ".md"
+    size = int(200 * (200 ** r.random()))  # 200 B .. 40 KB, log-uniform
+    name = f"{d}/{('u' if d.endswith('util') else 'f')}{i // len(tops)}{ext}"
+    with open(name, "w") as f: f.write(text(size))
+open("README.md", "w").write("# bench project\n")
+open(".gitignore", "w").write("build/\n*.o\n.cache/\n")
+os.makedirs("build/obj", exist_ok=True)
+for i in range(50):
+    open(f"build/obj/f{i}.o", "wb").write(r.randbytes(20000))
+PY
+git init -q && git add -A && git -c user.email=b@b -c user.name=b commit -q -m bench
+tracked=$(git ls-files | wc -l)
+one=$(git ls-files src/core/util | head -1) # the file touch_one changes
+"$p" -- true >/dev/null 2>&1 </dev/null 9>&- # the first sync
+expert >/dev/null 2>&1 9>&-
+plain >/dev/null 2>&1 9>&-
+mainframer >/dev/null 2>&1 9>&-
 
+pair ":" :: "$p" -- true :: expert
+add "warm \`p -- true\`, $tracked-file project unchanged, vs the expert chain (rsync + ssh on one ControlMaster)" "$p_us" "$c_us" "$p_up" "$p_down" "≤ 0.5x (goal 0.3x)" ratio 0.5
+unchanged_up=$p_up unchanged_down=$p_down
+pair ":" :: "$p" -- true :: plain
+add "warm \`p -- true\` unchanged, vs the plain chain (rsync + ssh, a handshake each)" "$p_us" "$c_us" "$p_up" "$p_down" "≤ 0.3x" ratio 0.3
+pair ":" :: "$p" -- true :: mainframer
+add "warm \`p -- true\` unchanged, vs mainframer 2.1's shape (rsync up, ssh, rsync back)" "$p_us" "$c_us" "$p_up" "$p_down" "" none ""
+add "bytes up (client → worker) of a warm \`p -- true\`, unchanged tree" "" "" "$unchanged_up" "$unchanged_down" "≤ 8 KiB (goal 2 KiB)" bytes 8192
+pair "touch_one" :: "$p" -- true :: expert
+add "warm \`p -- true\` after a 1-file change (before each run), vs the expert chain with the same change" "$p_us" "$c_us" "$p_up" "$p_down" "≤ 0.8x (goal 0.5x)" ratio 0.8
+pair "cold_p" :: "$p" -- true :: plain
+add "cold \`p -- true\` (no master, no watcher), unchanged, vs the plain chain" "$p_us" "$c_us" "$p_up" "$p_down" "≤ 0.6x" ratio 0.6
+"$p" rm --all -y >/dev/null 2>&1 9>&- || true
+
+# ---------------------------------------------------------------- 5,000 files, 50 MB
+big=$dir/c/big
+mkdir -p "$big"
+cd "$big"
+python3 - <<'PY'
+import os, random
+r = random.Random(50)
+for d in range(50):
+    os.makedirs(f"d{d}", exist_ok=True)
+    for f in range(100):
+        open(f"d{d}/f{f}.bin", "wb").write(r.randbytes(10000))
+PY
+git init -q && git add -A && git -c user.email=b@b -c user.name=b commit -q -m big
+measure 1 "$p" -- true
+first_us=$m_us first_up=$m_up first_down=$m_down
+printf 'one change\n' >>d7/f7.bin
+measure 1 "$p" -- true
+verdict=$(awk -v a="$m_up" -v b="$first_up" 'BEGIN { print (a <= b / 100) ? "pass" : "**FAIL**" }')
+pct=$(awk -v a="$m_up" -v b="$first_up" 'BEGIN { printf "%.3f%%", 100 * a / b }')
+add "5,000-file 50 MB tree: 2nd job after a 1-file change (p) vs the 1st job (chain column); bytes up ratio $pct" "$m_us" "$first_us" "$m_up" "$m_down" "≤ 1% of the 1st job's bytes" given "$verdict"
+"$p" rm --all -y >/dev/null 2>&1 9>&- || true
+
+# ---------------------------------------------------------------- p ls over 10,000 jobs
 store=$XDG_DATA_HOME/p/jobs
+cd "$dir/c/src"
+"$p" -n -- true >/dev/null 2>&1 </dev/null 9>&-
 template=$(find "$store" -name '*.json' | head -1)
-for i in $(seq 500); do
-  id=$(cat /proc/sys/kernel/random/uuid)
-  sed "s/\"id\": \"[^\"]*\"/\"id\": \"$id\"/; s/\"status\": \"[a-z]*\"/\"status\": \"done\"/" "$template" >"$store/$id.json"
-done
-measure "$runs" "$p" ls
-row "\`p ls\` with 500 jobs in the store"
+python3 - "$template" <<'PY'
+import os, re, sys
+t = sys.argv[1]
+src = open(t).read()
+d = os.path.dirname(t)
+for i in range(1, 10001):
+    jid = "%08x-0000-4000-8000-%012x" % (i, i)
+    s = re.sub(r'"id": "[^"]*"', '"id": "%s"' % jid, src, count=1)
+    s = re.sub(r'"status": "[a-z]*"', '"status": "done"', s, count=1)
+    open(os.path.join(d, jid + ".json"), "w").write(s)
+os.remove(t)
+PY
+catall() { find "$store" -name '*.json' -exec cat {} + >/dev/null; }
+njobs=$("$p" ls 2>/dev/null 9>&- | wc -l)
+pair ":" :: "$p" ls :: catall
+add "\`p ls\` over 10,000 jobs ($njobs lines) vs \`cat\` of their record files" "$p_us" "$c_us" "" "" "≤ 2x" ratio 2
+if [ -x /usr/bin/time ]; then
+  peak=$(/usr/bin/time -f %M "$p" ls 2>&1 >/dev/null 9>&- | tail -1)
+else
+  peak=$(python3 -c 'import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$p" ls 9>&-)
+fi
+rows+=("| peak memory (max RSS) of \`p ls\` over 10,000 jobs: $((peak / 1024)) MiB | | | | | | modest | |")
+
+echo
+echo "| scenario (medians of $runs, each pair interleaved) | p (ms) | chain (ms) | ratio | p RTTs | p bytes up / down | budget | |"
+echo "|---|---|---|---|---|---|---|---|"
+awk -v us="$rtt_us" 'BEGIN { printf "| TCP round trip through the relay (1 byte echoed) | | %.1f | | 1.0 | | | |\n", us / 1000 }'
+printf '%s\n' "${rows[@]}"

@@ -606,19 +606,70 @@ EOF
       return 1
     fi
     rm -f "$_m.state"
-    mirror_apply "$_m" "$_ndel" "$_ntar" || { mirror_unlock "$_m"; write_failed "$_m"; }
+    # Kept until the spare has them too.
+    { take_bytes "$_ndel" "$jd/delta.del" && take_bytes "$_ntar" "$jd/delta.tar"; } || { mirror_unlock "$_m"; write_failed "$jd"; }
+    mirror_apply "$_m" "$jd/delta.del" "$jd/delta.tar" || { mirror_unlock "$_m"; write_failed "$_m"; }
   fi
   put "$_m.state" "$_to"
   _prev=''
   [ -f "$P/basis/$_key" ] && read -r _prev <"$P/basis/$_key"
   if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ]; then
     mirror_copy_incremental "$_m" "$W/$_prev" "$J/$_prev/sources" || { mirror_unlock "$_m"; write_failed "$wd"; }
+  elif [ "$_from" != - ] && spare_take "$_m" "$_from"; then
+    : # the spare copy, brought to the same state, is the work dir: no copy now
   elif [ "$_from" != - ]; then
     copy_tree "$_m/." "$wd/" || { mirror_unlock "$_m"; write_failed "$wd"; }
   fi
+  rm -f "$jd/delta.del" "$jd/delta.tar"
   (cd "$_m" && find . ! -name . -print) >"$jd/sources" 2>/dev/null || { mirror_unlock "$_m"; write_failed "$jd/sources"; }
   put "$jd/basis_key" "$_key"
   mirror_unlock "$_m"
+  # The next job's copy is made now, off its clock: copying a tree of small
+  # files costs far more than the round trips of a start.
+  (spare_build "$_m" "$_to") </dev/null >/dev/null 2>&1 &
+}
+
+# spare_take MIRROR FROM: the spare copy of the mirror, if it is at FROM and
+# untouched, gets the same delta and becomes the job's work dir.
+spare_take() {
+  local _ss
+  _ss=''
+  { read -r _ss <"$1.spare.state"; } 2>/dev/null
+  [ -n "$_ss" ] && [ "$_ss" = "$2" ] && [ -d "$1.spare" ] || return 1
+  if [ -n "$(find "$1.spare" "$_cnewer" "$1.spare.state" -print 2>/dev/null | head -n 1)" ]; then
+    rm -rf "$1.spare" "$1.spare.state"
+    return 1
+  fi
+  rm -f "$1.spare.state"
+  mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare"; return 1; }
+  rmdir "$wd" 2>/dev/null && mv "$1.spare" "$wd"
+}
+
+# spare_build MIRROR STATE: a pristine copy of the mirror at STATE, for the
+# next start. One builder at a time; a copy the mirror moved away from while
+# it was made is dropped.
+spare_build() {
+  mkdir "$1.spare.lock" 2>/dev/null || return 0
+  rm -rf "$1.spare.tmp" "$1.spare" "$1.spare.state"
+  if mkdir "$1.spare.tmp" && copy_tree "$1/." "$1.spare.tmp/"; then
+    _now=''
+    { read -r _now <"$1.state"; } 2>/dev/null
+    if [ "$_now" = "$2" ] && mv "$1.spare.tmp" "$1.spare"; then
+      # Written last: nothing in the spare may be newer (spare_take checks).
+      printf '%s\n' "$2" >"$1.spare.state"
+    fi
+  fi
+  rm -rf "$1.spare.tmp"
+  rmdir "$1.spare.lock"
+}
+
+# take_bytes N FILE: the next N bytes of stdin into FILE, exactly (no more is read).
+take_bytes() {
+  if [ "$1" -gt 0 ]; then
+    dd bs="$1" count=1 iflag=fullblock of="$2" 2>/dev/null
+  else
+    : >"$2"
+  fi
 }
 
 # resync WHY: the reply that sends the client back to rsync. What it sent
@@ -629,18 +680,16 @@ resync() {
   printf 'P-AGENT/1 RESYNC %s\n' "$1"
 }
 
-# mirror_apply MIRROR DELS TARS: deletions first (a file may become a
+# mirror_apply DIR DELETIONS TAR: deletions first (a file may become a
 # directory), then the tar, with the modes it carries (umask 0).
 mirror_apply() {
   local _p
-  if [ "$2" -gt 0 ]; then
-    dd bs="$2" count=1 iflag=fullblock 2>/dev/null | while IFS= read -r _p; do
-      case /$_p/ in */../* | //*) continue ;; esac
-      rm -rf "${1:?}/$_p"
-    done
-  fi
-  if [ "$3" -gt 0 ]; then
-    dd bs="$3" count=1 iflag=fullblock 2>/dev/null | (cd "$1" && umask 0 && tar -xf -) || return 1
+  while IFS= read -r _p; do
+    case /$_p/ in */../* | //*) continue ;; esac
+    rm -rf "${1:?}/$_p"
+  done <"$2"
+  if [ -s "$3" ]; then
+    (cd "$1" && umask 0 && tar -xf -) <"$3" || return 1
   fi
   return 0
 }

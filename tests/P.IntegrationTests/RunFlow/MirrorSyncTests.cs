@@ -38,7 +38,7 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal((0, "A\nB\n"), (second.ExitCode, second.Stdout));
         Assert.Equal((0, "A2\nC\n"), (third.ExitCode, third.Stdout));
         Assert.Equal(1, RsyncCalls(rsyncLog));
-        Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")));
+        Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")), d => !Path.GetFileName(d).Contains('.'));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         var rsyncLog = LogRsyncCalls(world);
         var project = GitProject(world);
         (await world.P(project, "--", "true")).AssertExit(0);
-        var mirror = Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")));
+        var mirror = Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")), d => !Path.GetFileName(d).Contains('.'));
 
         File.WriteAllText(Path.Combine(mirror, "a.txt"), "tampered\n");
         var afterEdit = await world.P(project, "--", "cat", "a.txt");
