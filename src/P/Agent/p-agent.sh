@@ -67,6 +67,8 @@ STOP_END_TICKS=50      # stop: ticks to wait for exitcode once the group is gone
 FLUSH_TICK=0.05        # tty jobs: how often the log is checked for the end mark
 FLUSH_TICKS=200        # ... and for how many ticks (10 s)
 START_WAIT=60          # attach wait: how long a job's start may take
+SOURCES_WAIT_TICKS=100 # --incremental: ticks of FLUSH_TICK to wait for the
+                       # previous job's list of sources (5 s)
 SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
                        # all of the worker's jobs in one call (sites block loops)
 
@@ -578,7 +580,7 @@ slurm_cancel() {
 # frame "P-AGENT/1 RESYNC <why>") when the mirror is not at FROM or was
 # changed behind our back: the client then rsyncs and asks again.
 sync_workdir() {
-  local _key _from _to _ndel _ntar _how _m _have _prev
+  local _key _from _to _ndel _ntar _how _m _have _prev _n
   IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
 $1
 EOF
@@ -613,7 +615,16 @@ EOF
   put "$_m.state" "$_to"
   _prev=''
   [ -f "$P/basis/$_key" ] && read -r _prev <"$P/basis/$_key"
-  if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ]; then
+  # Incremental needs the previous job's list of sources, written just after
+  # its start: a moment's wait for it, then, without it, a clean copy.
+  if [ "$_how" = inc ] && [ -n "$_prev" ] && [ -d "$W/$_prev" ]; then
+    _n=0
+    while [ ! -f "$J/$_prev/sources" ] && [ "$_n" -lt "$SOURCES_WAIT_TICKS" ]; do
+      nap "$FLUSH_TICK"
+      _n=$((_n + 1))
+    done
+  fi
+  if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ] && [ -f "$J/$_prev/sources" ]; then
     mirror_copy_incremental "$_m" "$W/$_prev" "$J/$_prev/sources" || { mirror_unlock "$_m"; write_failed "$wd"; }
   elif [ "$_from" != - ] && spare_take "$_m" "$_from"; then
     : # the spare copy, brought to the same state, is the work dir: no copy now
@@ -621,12 +632,12 @@ EOF
     copy_tree "$_m/." "$wd/" || { mirror_unlock "$_m"; write_failed "$wd"; }
   fi
   rm -f "$jd/delta.del" "$jd/delta.tar"
-  (cd "$_m" && find . ! -name . -print) >"$jd/sources" 2>/dev/null || { mirror_unlock "$_m"; write_failed "$jd/sources"; }
   put "$jd/basis_key" "$_key"
   mirror_unlock "$_m"
-  # The next job's copy is made now, off its clock: copying a tree of small
-  # files costs far more than the round trips of a start.
-  (spare_build "$_m" "$_to") </dev/null >/dev/null 2>&1 &
+  # Off the job's clock, at the lowest priority: the list of this job's
+  # sources (for the next --incremental job), and the next job's copy
+  # (copying a tree of small files costs far more than a start's round trips).
+  nice -n 19 /bin/sh "$self" - _spare "$_key" "$_to" "$id" </dev/null >/dev/null 2>&1 &
 }
 
 # spare_take MIRROR FROM: the spare copy of the mirror, if it is at FROM and
@@ -645,10 +656,15 @@ spare_take() {
   rmdir "$wd" 2>/dev/null && mv "$1.spare" "$wd"
 }
 
-# spare_build MIRROR STATE: a pristine copy of the mirror at STATE, for the
-# next start. One builder at a time; a copy the mirror moved away from while
-# it was made is dropped.
+# spare_build MIRROR STATE SOURCES: the list of the mirror's paths at STATE
+# into SOURCES (what the job got), then a pristine copy of the mirror at
+# STATE for the next start. One builder at a time; a list or a copy the
+# mirror moved away from while it was made is dropped.
 spare_build() {
+  (cd "$1" && find . ! -name . -print) >"$3.tmp" 2>/dev/null
+  _now=''
+  { read -r _now <"$1.state"; } 2>/dev/null
+  if [ "$_now" = "$2" ]; then mv -f "$3.tmp" "$3"; else rm -f "$3.tmp"; fi
   mkdir "$1.spare.lock" 2>/dev/null || return 0
   rm -rf "$1.spare.tmp" "$1.spare" "$1.spare.state"
   if mkdir "$1.spare.tmp" && copy_tree "$1/." "$1.spare.tmp/"; then
@@ -1316,6 +1332,13 @@ main() {
     attach) cmd_attach "$@" ;;
     elapsed) cmd_elapsed "$1" ;;
     sstate) cmd_sstate "$1" ;;
+    _spare)
+      [ $# -eq 3 ] || die "usage: _spare <key> <state> <uuid>"
+      case $1$2 in '' | *[!0-9a-f]*) die "bad mirror: $1 $2" ;; esac
+      valid_id "$3"
+      read_features
+      spare_build "$P/mirrors/$1" "$2" "$J/$3/sources"
+      ;;
     slurmcheck) cmd_slurmcheck ;;
     stop) [ $# -ge 1 ] || die "usage: stop <uuid> [grace]"; cmd_stop "$@" ;;
     signal) [ $# -eq 2 ] || die "usage: signal <uuid> <signal>"; cmd_signal "$@" ;;
