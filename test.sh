@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests drive for real (sshd, rsync, tmux, the shells the
 # agent must run under, ...). As root, test.sh installs whatever is missing.
-packages="openssh-server rsync tmux clang zlib1g-dev shellcheck busybox dash fish tcsh zsh git procps util-linux bsdutils bsdextrautils"
+packages="openssh-server rsync tmux clang zlib1g-dev shellcheck busybox dash fish tcsh zsh git procps util-linux bsdutils bsdextrautils slurm-wlm munge"
 missing=""
 for package in $packages; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"

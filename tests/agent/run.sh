@@ -1309,6 +1309,8 @@ t_slurm_worker() {
   cat >"$T/slurm/srun" <<EOF
 #!/bin/sh
 printf '%s\n' "\$@" >"$T/srun.args"
+SLURM_JOB_ID=4243
+export SLURM_JOB_ID
 while [ "\$1" != -- ]; do shift; done
 shift
 exec "\$@"
@@ -1330,6 +1332,10 @@ EOF
 --
 /bin/sh
 -c
+{ printf \"%s\\n\" \"\$SLURM_JOB_ID\" >\"\$0\"; } 2>/dev/null; exec \"\$@\"
+$(jd "$id")/slurm_id
+/bin/sh
+-c
 echo \"in \$PWD\"; sleep 300"
   out=$(ag - status "$id")
   case $out in *" running - - open "*" slurm=4242,PENDING,Resources") ;; *) bad "status of a pending Slurm job:" "$out" ;; esac
@@ -1339,6 +1345,24 @@ echo \"in \$PWD\"; sleep 300"
   out=$(ag - stop "$id" 1) || bad "stop failed:" "$out"
   expect_eq "scancel's words" "$(cat "$T/scancel.args")" "-u root -n $name"
   case $out in *"$id stopped "*) ;; *) bad "stop of a Slurm job:" "$out" ;; esac
+  # A Slurm worker without default srun arguments: -r 0 is still srun.
+  id=$(new_id)
+  rm -f "$T/srun.args"
+  out=$(ag - start -m null -r 0 "$id" w1 /c d l 'true') || bad "start -r 0 failed:" "$out"
+  wait_until 5 test -s "$T/srun.args" || bad "srun never ran for a job without srun arguments"
+  expect_eq "srun's words without arguments" "$(cat "$T/srun.args")" "--job-name=p-${id:0:8}
+--chdir=$(wd "$id")
+--
+/bin/sh
+-c
+{ printf \"%s\\n\" \"\$SLURM_JOB_ID\" >\"\$0\"; } 2>/dev/null; exec \"\$@\"
+$(jd "$id")/slurm_id
+/bin/sh
+-c
+true"
+  # The job keeps Slurm's id of it for when squeue has forgotten it.
+  wait_until 5 test -s "$(jd "$id")/exitcode" || bad "the job without srun arguments never ended"
+  expect_eq "the id the job kept" "$(cat "$(jd "$id")/slurm_id")" 4243
 }
 
 # ---------------------------------------------------------------- one shell's suite

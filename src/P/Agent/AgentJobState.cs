@@ -9,7 +9,7 @@ namespace P.Agent;
 /// </summary>
 internal sealed record AgentJobState(Guid Id, WorkerState State, int? ExitCode, DateTimeOffset? EndedAt, bool SessionOpen, DateTimeOffset? StartedAt)
 {
-    /// <summary>For a running job on a Slurm worker: what squeue says of it (null: not a Slurm job, or not listed).</summary>
+    /// <summary>For a job on a Slurm worker: what Slurm says of it (null: not a Slurm job, or its id not known yet).</summary>
     public SlurmJob? Slurm { get; init; }
 
     /// <summary>The job ran and ended, with an exit code.</summary>
@@ -54,14 +54,19 @@ internal sealed record AgentJobState(Guid Id, WorkerState State, int? ExitCode, 
             : null;
 }
 
-/// <summary>A job as squeue lists it: its id, its state (PENDING, RUNNING, ...) and Slurm's reason.</summary>
-internal sealed record SlurmJob(string Id, string State, string Reason)
+/// <summary>
+/// A job as Slurm knows it: its id, the state squeue gives (PENDING, RUNNING,
+/// COMPLETED, ...; null once squeue has forgotten the job) and Slurm's reason.
+/// </summary>
+internal sealed record SlurmJob(string Id, string? State, string Reason)
 {
-    /// <summary>"&lt;id&gt;,&lt;STATE&gt;,&lt;reason, spaces as _&gt;", or "-" when squeue does not list the job.</summary>
+    /// <summary>"&lt;id&gt;,&lt;STATE or -&gt;,&lt;reason, spaces as _, or -&gt;", or "-" when neither squeue nor the job knows its id.</summary>
     public static SlurmJob? Parse(string field)
     {
         var parts = field.Split(',', 3);
-        return parts.Length == 3 ? new SlurmJob(parts[0], parts[1], parts[2] == "-" ? "" : parts[2].Replace('_', ' ')) : null;
+        return parts.Length == 3
+            ? new SlurmJob(parts[0], parts[1] == "-" ? null : parts[1], parts[2] == "-" ? "" : parts[2].Replace('_', ' '))
+            : null;
     }
 
     public bool Pending => State == "PENDING";

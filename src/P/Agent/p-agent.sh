@@ -344,13 +344,13 @@ cmd_prepare() {
 # job's stdout; its stderr follows on stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
-  mode='tty' _envn=0 _sync='' _srunn=0
+  mode='tty' _envn=0 _sync='' _slurm=0 _srunn=0
   while :; do
     case ${1:-} in
       -m) mode=${2:-} ;;
       -e) _envn=${2:-} ;;
       -s) _sync=${2:-} ;;
-      -r) _srunn=${2:-} ;;
+      -r) _slurm=1 _srunn=${2:-} ;;
       *) break ;;
     esac
     shift 2
@@ -362,9 +362,10 @@ cmd_start() {
   job_dirs "$1"
   worker=$2 cwd=$3 display=$4 label=$5
   shift 5
-  # -r: a Slurm worker; the first words are srun's, quoted for cmd.sh.
+  # -r: a Slurm worker; the first words (maybe none) are srun's, quoted
+  # for cmd.sh.
   _srun=''
-  if [ "$_srunn" -gt 0 ]; then
+  if [ "$_slurm" = 1 ]; then
     need srun squeue scancel
     [ $# -gt "$_srunn" ] || die "no command after the srun arguments"
     while [ "$_srunn" -gt 0 ]; do
@@ -482,6 +483,12 @@ cmd_start() {
 # The job's name in Slurm: p-<the id's first 8 digits>.
 slurm_name() { printf 'p-%.8s' "$id"; }
 
+# What srun runs before the command, on the compute node: it keeps Slurm's
+# id of the job in the file named by $0 (the job dir, on the shared home), so
+# the id outlives squeue's memory of the job.
+# shellcheck disable=SC2016 # expanded by the job's shell, not here
+SLURM_ID_KEEPER='{ printf "%s\n" "$SLURM_JOB_ID" >"$0"; } 2>/dev/null; exec "$@"'
+
 # srun_line ARGV...: cmd.sh's line for a Slurm worker: srun runs the command
 # in the work dir (on a file system the compute nodes share), with a
 # terminal when the job has one. One word is a shell command line.
@@ -491,6 +498,10 @@ srun_line() {
   printf 'exec srun --job-name=%s --chdir=%s' "$(slurm_name)" "$_q"
   [ "$mode" = tty ] && printf ' --pty'
   printf '%s--' "$_srun"
+  qv "$SLURM_ID_KEEPER"
+  printf ' /bin/sh -c %s' "$_q"
+  qv "$jd/slurm_id"
+  printf ' %s' "$_q"
   if [ $# -eq 1 ]; then
     qv "$1"
     printf ' /bin/sh -c %s' "$_q"
@@ -516,7 +527,7 @@ slurm_lookup() {
   if [ $((_now - _at)) -ge "$SQUEUE_EVERY" ]; then
     {
       printf '%s\n' "$_now"
-      squeue -h -u "${USER:-$(id -un)}" -o '%j|%i|%T|%r' 2>/dev/null
+      squeue -h -t all -u "${USER:-$(id -un)}" -o '%j|%i|%T|%r' 2>/dev/null
     } >"$P/squeue.$$" 2>/dev/null && mv -f "$P/squeue.$$" "$P/squeue"
   fi
   _line=$(grep -m 1 "^$1|" "$P/squeue" 2>/dev/null) || return 0
@@ -528,16 +539,21 @@ slurm_lookup() {
 }
 
 # The 7th field of a Slurm job's status line: slurm=<id>,<STATE>,<reason>
-# (the reason's spaces become underscores); "-" when Slurm does not list it.
+# (the reason's spaces become underscores). Once squeue has forgotten the
+# job, its id is the one the job kept and its state "-"; "slurm=-" when
+# neither knows it.
 slurm_field() {
-  if [ -f "$jd/slurm" ]; then
-    read -r _sname <"$jd/slurm"
-    slurm_lookup "$_sname"
-    if [ -n "$_sid" ]; then
-      printf ' slurm=%s,%s,%s' "$_sid" "$_sstate" "$(printf '%s' "${_sreason:--}" | tr ' ' _)"
-    else
-      printf ' slurm=-'
-    fi
+  [ -f "$jd/slurm" ] || return 0
+  read -r _sname <"$jd/slurm"
+  slurm_lookup "$_sname"
+  if [ -z "$_sid" ]; then
+    _sstate='' _sreason=''
+    { read -r _sid <"$jd/slurm_id"; } 2>/dev/null || _sid=''
+  fi
+  if [ -n "$_sid" ]; then
+    printf ' slurm=%s,%s,%s' "$_sid" "${_sstate:--}" "$(printf '%s' "${_sreason:--}" | tr ' ' _)"
+  else
+    printf ' slurm=-'
   fi
 }
 
@@ -784,7 +800,8 @@ relay() {
   # gone, the screen stays for `p attach`.
   # In the background, with stdio of its own: the call ends, and with it the
   # client's wait, as soon as the trailer is out.
-  if printf '\000P-AGENT/1 END %s %s %s %s %s open %s\n' "$id" "$id" "$_state" "$_rc" "$_end" "$started" >&2; then
+  _sess=open _st=$started
+  if printf '\000P-AGENT/1 END %s %s\n' "$id" "$(print_status "$_state" "$_rc" "$_end")" >&2; then
     $tj kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
   fi
   return 0
@@ -951,10 +968,10 @@ status_lines() {
 }
 
 # The one status line: <uuid> <state> <exitcode|-> <ended_at|-> <open|closed> <started_at|->,
-# and for a running Slurm job a 7th field (see slurm_field).
+# and for a Slurm job a 7th field (see slurm_field).
 print_status() {
   printf '%s %s %s %s %s %s' "$id" "$1" "$2" "$3" "$_sess" "$_st"
-  [ "$1" = running ] && slurm_field
+  slurm_field
   printf '\n'
 }
 
