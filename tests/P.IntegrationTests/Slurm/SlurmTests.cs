@@ -110,6 +110,25 @@ public sealed partial class SlurmTests(SshdFixture sshd, SlurmCluster slurm, ITe
     }
 
     [Fact]
+    public async Task When_the_submit_hosts_tmux_dies_the_step_ends_in_slurm_and_p_reports_the_job_lost()
+    {
+        using var world = sshd.CreateWorld(output);
+        var worker = await RegisteredSlurmWorker(world);
+        var id = await StartDetached(world, null, "echo reboot-target; sleep 600");
+        await worker.WaitForLog(id, "reboot-target");
+        var slurmId = (await WaitForListed(world, id, j => j.TryGetProperty("slurm_job_id", out var s) && s.ValueKind == JsonValueKind.String))
+            .GetProperty("slurm_job_id").GetString()!;
+
+        // What a reboot of the submit host does to p's part: the tmux server and its panes die.
+        (await world.Ssh("w1", $"kill -KILL $({WorkerHome.Tmux} display -p '#{{pid}}')")).EnsureSuccess();
+
+        var lost = await WaitForListed(world, id, j => j.GetProperty("status").GetString() != "running");
+        Assert.Equal("lost", lost.GetProperty("status").GetString());
+        await E2e.WaitFor(() => !slurm.QueuedJobIds().Contains(slurmId), $"Slurm job {slurmId} to leave the queue", SchedulerTimeout);
+        TrustMatrix.Record(TrustMatrix.Kind.Fault, "Slurm submit host's tmux killed (a reboot)", job: "step cancelled in Slurm", record: "lost", exitCode: "-");
+    }
+
+    [Fact]
     public async Task An_interactive_run_gets_sruns_terminal_the_end_screen_and_the_summary()
     {
         using var world = sshd.CreateWorld(output);
