@@ -11,6 +11,7 @@
 #
 # Usage: bench/run.sh [p-binary] (default: the NativeAOT build from
 # ./install.sh into a temp dir). RUNS=N (default 11) runs per median,
+# ONLY=runpath stops after the run path's rows (a quick look at round trips),
 # DELAY_MS=N the relay's one-way delay. Needs root for sshd, and the .NET SDK
 # for the relay (`dotnet run bench/relay.cs`, no NuGet packages).
 set -euo pipefail
@@ -249,6 +250,13 @@ pair() {
 
 rows=()
 add() { rows+=("$(out "$@")"); }
+table() {
+  echo
+  echo "| scenario (medians of $runs, each pair interleaved) | p (ms) | chain (ms) | ratio | p RTTs | p bytes up / down | budget | |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -v us="$rtt_us" 'BEGIN { printf "| TCP round trip through the relay (1 byte echoed) | | %.1f | | 1.0 | | | |\n", us / 1000 }'
+  printf '%s\n' "${rows[@]}"
+}
 
 # ---------------------------------------------------------------- run path (the previous issue's budget)
 cd "$dir/c/src"
@@ -264,6 +272,10 @@ add "warm \`p -n -- true\` (start, stream, exit code) vs one ssh session on the 
 measure "$runs" "$p" -d -n -- true
 add "warm \`p -d -n -- true\` (detached start) vs one ssh session on the master" "$m_us" "$master_us" "$m_up" "$m_down" "≤ 3 RTT (goal 2)" rtt 3
 "$p" rm --all -y >/dev/null 2>&1 9>&- || true
+if [ "${ONLY:-}" = runpath ]; then
+  table
+  exit 0
+fi
 
 # ---------------------------------------------------------------- the 2,000-file project
 # Deterministic (seed 9): nested dirs, C sources and headers of 200 B to
@@ -372,8 +384,4 @@ else
 fi
 rows+=("| peak memory (max RSS) of \`p ls\` over 10,000 jobs: $((peak / 1024)) MiB | | | | | | modest | |")
 
-echo
-echo "| scenario (medians of $runs, each pair interleaved) | p (ms) | chain (ms) | ratio | p RTTs | p bytes up / down | budget | |"
-echo "|---|---|---|---|---|---|---|---|"
-awk -v us="$rtt_us" 'BEGIN { printf "| TCP round trip through the relay (1 byte echoed) | | %.1f | | 1.0 | | | |\n", us / 1000 }'
-printf '%s\n' "${rows[@]}"
+table
