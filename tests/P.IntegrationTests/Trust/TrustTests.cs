@@ -60,7 +60,7 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
         Assert.Equal($"p: unknown option '{option}': see `p --help`.\n", result.Stderr);
         Assert.Empty(world.Jobs());
 
-        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "an unknown option before --", job: "not started", record: "none written", exitCode: "2");
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, $"an unknown option before -- ({option})", job: "not started", record: "none written", exitCode: "2");
     }
 
     [Fact]
