@@ -1342,6 +1342,14 @@ echo \"in \$PWD\"; sleep 300"
   out=$(ag - status "$id" "$id")
   expect_eq "squeue calls for two looks within a few seconds" "$(wc -l <"$T/squeue.calls")" 1
   expect_eq "status bar state" "$(ag - sstate "$id")" "pending Resources"
+  # Many lookers at once (status bars, the watcher, p ls): still one squeue.
+  rm -f "$H/.p/squeue" "$T/squeue.calls"
+  sed -i '1a sleep 0.5' "$T/slurm/squeue"
+  for n in 1 2 3 4 5 6; do ag - sstate "$id" >"$T/sstate.$n" & done
+  wait
+  expect_eq "squeue calls for six looks at once" "$(wc -l <"$T/squeue.calls")" 1
+  # ... and each of them says what the one listing says.
+  expect_eq "what the six looks said" "$(sort -u "$T"/sstate.*)" "pending Resources"
   out=$(ag - stop "$id" 1) || bad "stop failed:" "$out"
   expect_eq "scancel's words" "$(cat "$T/scancel.args")" "-u root -n $name"
   case $out in *"$id stopped "*) ;; *) bad "stop of a Slurm job:" "$out" ;; esac

@@ -71,6 +71,8 @@ SOURCES_WAIT_TICKS=100 # --incremental: ticks of FLUSH_TICK to wait for the
                        # previous job's list of sources (5 s)
 SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
                        # all of the worker's jobs in one call (sites block loops)
+SQUEUE_WAIT_TICKS=200  # ticks of FLUSH_TICK to wait for the first listing
+                       # another caller is making (10 s)
 
 # The job gets the umask the user's login gave us; our own files stay private.
 login_umask=$(umask)
@@ -518,24 +520,40 @@ srun_line() {
 # from ~/.p/squeue, which holds one squeue listing of all the user's jobs and
 # is renewed at most every SQUEUE_EVERY seconds, whoever asks.
 slurm_lookup() {
-  local _at _now _line
+  local _at _now _line _n
   _sid='' _sstate='' _sreason=''
   _at=0
   { read -r _at <"$P/squeue"; } 2>/dev/null
   _now=$(date +%s)
   case $_at in '' | *[!0-9]*) _at=0 ;; esac
-  if [ $((_now - _at)) -ge "$SQUEUE_EVERY" ]; then
+  # One caller refreshes; the others read the listing as it is. A lock left
+  # by a killed refresher is taken back after a minute.
+  if [ $((_now - _at)) -ge "$SQUEUE_EVERY" ] && squeue_lock; then
     {
       printf '%s\n' "$_now"
       squeue -h -t all -u "${USER:-$(id -un)}" -o '%j|%i|%T|%r' 2>/dev/null
     } >"$P/squeue.$$" 2>/dev/null && mv -f "$P/squeue.$$" "$P/squeue"
+    rmdir "$P/squeue.lock" 2>/dev/null
   fi
+  # No listing at all yet: the one being made is worth a moment's wait.
+  _n=0
+  while [ ! -f "$P/squeue" ] && [ -d "$P/squeue.lock" ] && [ "$_n" -lt "$SQUEUE_WAIT_TICKS" ]; do
+    nap "$FLUSH_TICK"
+    _n=$((_n + 1))
+  done
   _line=$(grep -m 1 "^$1|" "$P/squeue" 2>/dev/null) || return 0
   _line=${_line#*|}
   _sid=${_line%%|*}
   _line=${_line#*|}
   _sstate=${_line%%|*}
   _sreason=${_line#*|}
+}
+
+squeue_lock() {
+  mkdir "$P/squeue.lock" 2>/dev/null && return 0
+  [ -n "$(find "$P/squeue.lock" -maxdepth 0 -mmin +1 2>/dev/null)" ] || return 1
+  rmdir "$P/squeue.lock" 2>/dev/null
+  mkdir "$P/squeue.lock" 2>/dev/null
 }
 
 # The 7th field of a Slurm job's status line: slurm=<id>,<STATE>,<reason>
