@@ -17,12 +17,16 @@ internal static class JobVouching
         var jobs = store.All();
         var slurm = new ConfigStore(paths.ConfigFile).Load().Workers.Where(w => w.Slurm is not null).Select(w => w.Name).ToHashSet();
         // Pending or running is Slurm's to say, and no watcher hears it:
-        // those workers are asked too (the agent asks squeue at most every few seconds).
+        // those workers are asked too (the agent asks squeue at most every few
+        // seconds). So are those of a start whose p is gone: a watcher that
+        // hears its worker may not have looked at that record yet, and
+        // `starting` would claim a start that nobody is making.
+        var interrupted = jobs.Where(Watchlist.InterruptedStart).Select(j => j.Worker).ToHashSet();
         var unheard = jobs
             .Where(Watchlist.NeedsWatching)
             .Select(j => j.Worker)
             .Distinct()
-            .Where(w => slurm.Contains(w) || !new WatcherLock(paths, w).Hears())
+            .Where(w => slurm.Contains(w) || interrupted.Contains(w) || !new WatcherLock(paths, w).Hears())
             .ToHashSet();
         if (unheard.Count == 0)
         {

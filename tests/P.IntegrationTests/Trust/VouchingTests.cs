@@ -75,6 +75,12 @@ public sealed class VouchingTests(SshdFixture sshd, ITestOutputHelper output)
         using var world = sshd.CreateWorld(output);
         await world.RegisteredWorker();
         var template = world.Record(await world.StartDetached(world.ClientHome, "true"));
+        // A watcher that hears the worker, as when other jobs run there: p ls
+        // must not leave the records below to it.
+        var held = await world.StartDetached(world.ClientHome, "sleep 600");
+        var alive = Path.Combine(world.DataHome, "p", "watch", "w1.alive");
+        var launched = Path.Combine(world.DataHome, "p", "watch", "w1.launched");
+        await E2e.WaitFor(() => File.Exists(alive) && File.GetLastWriteTimeUtc(alive) > File.GetLastWriteTimeUtc(launched), "a watcher that hears the worker");
         using var stranger = System.Diagnostics.Process.Start("sleep", "600");
         try
         {
@@ -91,6 +97,7 @@ public sealed class VouchingTests(SshdFixture sshd, ITestOutputHelper output)
             var byId = JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray().ToDictionary(j => j.GetProperty("id").GetString()!, j => j.GetProperty("status").GetString());
             Assert.Equal("lost", byId[reused]);
             Assert.Equal("starting", byId[foreign]);
+            Assert.Equal("running", byId[held]);
         }
         finally
         {
