@@ -13,15 +13,20 @@ namespace P.Commands;
 /// </summary>
 internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, JobStore store, PContext context)
 {
+    // Exit codes from here up are a signal's (128 + n) or ssh's own (255).
+    private const int FirstSignalOrSshCode = 128;
+
     /// <summary>Attaches the user's terminal; returns the job's exit code, or 0 after a detach.</summary>
     public async Task<int> AttachAsync(Job job, CancellationToken ct, Task<int>? attached = null)
     {
         var code = await (attached ?? transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct));
-        if (attached is not null && code != 0)
+        if (attached is not null && code is > 0 and < FirstSignalOrSshCode)
         {
             // An attach made during the start may have run an agent that the
             // start then installed or replaced (a new worker, an upgraded p):
-            // attach once more, now that the job runs. A broken link fails again.
+            // the agent's shell failed, so attach once more, now that the job
+            // runs. Not after ssh's own failure (255) or a signal (128 + n):
+            // that is the link breaking under an attached session.
             code = await transport.RunOnTerminalAsync(AgentApi.AttachArgv(job.Id), ct);
         }
         AgentJobState state;

@@ -51,6 +51,11 @@ internal static class Processes
         {
             KillTree(child);
         }
+        Kill(pid);
+    }
+
+    public static void Kill(int pid)
+    {
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
