@@ -1,3 +1,4 @@
+using System.Text.Json;
 using P.IntegrationTests.Infrastructure;
 using P.IntegrationTests.RunFlow;
 using Xunit.Abstractions;
@@ -123,6 +124,46 @@ public sealed class TrustTests(SshdFixture sshd, ITestOutputHelper output)
 
         TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a job record with command null / garbage", job: "others listed, logs, rm", record: "named once, skipped", exitCode: "0");
     }
+
+    [Fact]
+    public async Task A_record_left_by_sudo_p_is_skipped_when_p_runs_as_the_user()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "a record owned by root beside a user's own needs root to make");
+        using var world = sshd.CreateWorld(output);
+        var worker = await world.RegisteredWorker();
+        var good = await Management.ManagementE2e.StartDetached(world, world.ClientHome, "echo good");
+        await Management.ManagementE2e.WaitForExitCode(worker, good);
+        (await world.P(world.ClientHome, "ls")).AssertExit(0);
+        var jobs = Path.Combine(world.DataHome, "p", "jobs");
+        // The client's files become an ordinary user's; one record stays root's (0600), as `sudo p` leaves it.
+        ProcessRunner.Run("chown", ["-R", $"{Nobody}:{Nobody}", world.ClientHome]).EnsureSuccess();
+        ProcessRunner.Run("chmod", ["o+x", world.Root]).EnsureSuccess();
+        var roots = Guid.NewGuid().ToString("D");
+        var rootsRecord = Path.Combine(jobs, roots + ".json");
+        File.WriteAllText(rootsRecord, File.ReadAllText(Path.Combine(jobs, good + ".json")).Replace(good, roots, StringComparison.Ordinal));
+        File.SetUnixFileMode(rootsRecord, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var ls = await AsNobody(world, "ls");
+        var json = await AsNobody(world, "ls", "--json");
+
+        Assert.Equal(0, ls.ExitCode);
+        Assert.Contains(good[..8], ls.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(roots[..8], ls.Stdout, StringComparison.Ordinal);
+        var warning = Assert.Single(ls.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"p: skipping {rootsRecord}", warning, StringComparison.Ordinal);
+        Assert.Equal(0, json.ExitCode);
+        Assert.Equal(good, Assert.Single(JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray()).GetProperty("id").GetString());
+        Assert.True(File.Exists(rootsRecord), "the record p could not read was touched");
+
+        TrustMatrix.Record(TrustMatrix.Kind.BadInput, "a job record owned by root (sudo p), p run as a user", job: "others listed", record: "named once, skipped", exitCode: "0");
+    }
+
+    private const string Nobody = "65534";
+
+    /// <summary>p as an ordinary user (uid and gid 65534), with the world's environment.</summary>
+    private static Task<ProcessResult> AsNobody(TestWorld world, params string[] args) =>
+        ProcessRunner.RunAsync("setpriv", ["--reuid", Nobody, "--regid", Nobody, "--clear-groups", "--", PCli.BinaryPath, .. args],
+            world.Environment.AsReadOnly(), world.ClientHome);
 
     [Fact]
     public async Task Under_umask_022_the_clients_directories_are_0700_and_its_files_0600()
