@@ -551,7 +551,7 @@ slurm_lookup() {
 
 squeue_lock() {
   mkdir "$P/squeue.lock" 2>/dev/null && return 0
-  [ -n "$(find "$P/squeue.lock" -maxdepth 0 -mmin +1 2>/dev/null)" ] || return 1
+  lock_is_stale "$P/squeue.lock" 1 || return 1
   rmdir "$P/squeue.lock" 2>/dev/null
   mkdir "$P/squeue.lock" 2>/dev/null
 }
@@ -565,7 +565,6 @@ slurm_field() {
   read -r _sname <"$jd/slurm"
   slurm_lookup "$_sname"
   if [ -z "$_sid" ]; then
-    _sstate='' _sreason=''
     { read -r _sid <"$jd/slurm_id"; } 2>/dev/null || _sid=''
   fi
   if [ -n "$_sid" ]; then
@@ -771,7 +770,7 @@ mirror_lock() {
   local _n=0
   while ! mkdir "$1.lock" 2>/dev/null; do
     _n=$((_n + 1))
-    if [ "$_n" -gt 100 ] && [ -n "$(find "$1.lock" -maxdepth 0 -mmin +2 2>/dev/null)" ]; then
+    if [ "$_n" -gt 100 ] && lock_is_stale "$1.lock" 2; then
       rmdir "$1.lock" 2>/dev/null
     fi
     nap "$STOP_TICK"
@@ -779,6 +778,10 @@ mirror_lock() {
 }
 
 mirror_unlock() { rmdir "$1.lock" 2>/dev/null; }
+
+# lock_is_stale LOCK MINUTES: the lock directory is older than MINUTES, so
+# its holder died (no holder keeps one that long).
+lock_is_stale() { [ -n "$(find "$1" -maxdepth 0 -mmin +"$2" 2>/dev/null)" ]; }
 
 # The start's tmux call failed: say tmux's own reason.
 tmux_failed() {

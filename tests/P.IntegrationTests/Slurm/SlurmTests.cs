@@ -68,8 +68,7 @@ public sealed partial class SlurmTests(SshdFixture sshd, SlurmCluster slurm, ITe
             attached.SendKeys("C-b", "d");
             Assert.Equal(0, await attached.WaitForExit());
         }
-        var firstSlurmId = (await WaitForListed(world, first, j => j.TryGetProperty("slurm_job_id", out var s) && s.ValueKind == JsonValueKind.String))
-            .GetProperty("slurm_job_id").GetString()!;
+        var firstSlurmId = await WaitForSlurmJobId(world, first);
         var thirdSlurmId = (await WaitForListed(world, third, j => j.GetProperty("status").GetString() == "pending"))
             .GetProperty("slurm_job_id").GetString()!;
 
@@ -95,8 +94,7 @@ public sealed partial class SlurmTests(SshdFixture sshd, SlurmCluster slurm, ITe
         var worker = await RegisteredSlurmWorker(world);
         var id = await StartDetached(world, null, "echo admin-target; sleep 600");
         await worker.WaitForLog(id, "admin-target");
-        var slurmId = (await WaitForListed(world, id, j => j.TryGetProperty("slurm_job_id", out var s) && s.ValueKind == JsonValueKind.String))
-            .GetProperty("slurm_job_id").GetString()!;
+        var slurmId = await WaitForSlurmJobId(world, id);
 
         // An administrator (or a time limit, or a node failure) ends the job in Slurm.
         slurm.Client("scancel", slurmId).EnsureSuccess();
@@ -116,8 +114,7 @@ public sealed partial class SlurmTests(SshdFixture sshd, SlurmCluster slurm, ITe
         var worker = await RegisteredSlurmWorker(world);
         var id = await StartDetached(world, null, "echo reboot-target; sleep 600");
         await worker.WaitForLog(id, "reboot-target");
-        var slurmId = (await WaitForListed(world, id, j => j.TryGetProperty("slurm_job_id", out var s) && s.ValueKind == JsonValueKind.String))
-            .GetProperty("slurm_job_id").GetString()!;
+        var slurmId = await WaitForSlurmJobId(world, id);
 
         // What a reboot of the submit host does to p's part: the tmux server and its panes die.
         (await world.Ssh("w1", $"kill -KILL $({WorkerHome.Tmux} display -p '#{{pid}}')")).EnsureSuccess();
@@ -203,6 +200,11 @@ public sealed partial class SlurmTests(SshdFixture sshd, SlurmCluster slurm, ITe
         return JsonDocument.Parse(listed.Stdout).RootElement.EnumerateArray()
             .Single(j => j.GetProperty("id").GetString() == id).Clone();
     }
+
+    /// <summary>The job's id in Slurm, once `p ls --json` has one.</summary>
+    private static async Task<string> WaitForSlurmJobId(TestWorld world, string id) =>
+        (await WaitForListed(world, id, j => j.TryGetProperty("slurm_job_id", out var s) && s.ValueKind == JsonValueKind.String))
+            .GetProperty("slurm_job_id").GetString()!;
 
     /// <summary>`p ls --json` until the job's entry satisfies <paramref name="condition"/> (Slurm decides when).</summary>
     private static async Task<JsonElement> WaitForListed(TestWorld world, string id, Func<JsonElement, bool> condition)
