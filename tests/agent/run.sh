@@ -1161,6 +1161,7 @@ TESTS=(
   "a job of an older agent (tmux -L p, 8-digit session) is seen and stopped|t_job_of_an_older_agent"
   "a full ~/.p: the exit code is kept in the session; start fails with the reason|t_full_disk"
   "start -s: a promoted mirror, a delta in the call, RESYNC for a changed or other mirror|t_sync_mirror"
+  "start -s -: no sync line, nothing made; an unchanged tree from the spare; a changed spare or mirror is not used|t_sync_spare"
   "start -r: a Slurm worker's srun line, pending status from one squeue, scancel on stop|t_slurm_worker"
   "shellcheck -s sh passes|t_shellcheck"
 )
@@ -1250,9 +1251,47 @@ t_full_disk() {
 
 # sync_start ID SPEC PAYLOAD_FILE COMMAND: a piped start whose stdin is the
 # payload, then "job-stdin"; stdout to $T/out.
+# As the client calls it: -s -, the spec on stdin's first line.
 sync_start() {
-  { cat "$3"; printf 'job-stdin\n'; } >"$T/in"
-  agi "$T/in" - start -m pipe -s "$2" "$1" w1 /c d l "$4" >"$T/out" 2>"$T/err"
+  { printf '%s\n' "$2"; cat "$3"; printf 'job-stdin\n'; } >"$T/in"
+  agi "$T/in" - start -m pipe -s - "$1" w1 /c d l "$4" >"$T/out" 2>"$T/err"
+}
+
+t_sync_spare() {
+  local a b c d e key=00112233445566778899aabbccddeeff
+  a=$(new_id) b=$(new_id) c=$(new_id) d=$(new_id) e=$(new_id)
+  # A client that fails before its sync line: nothing is made.
+  : >"$T/empty"
+  agi "$T/empty" - start -m pipe -s - "$a" w1 /c d l 'true' >"$T/out" 2>"$T/err"
+  expect_eq "reply without a sync line" "$(cat "$T/out")" "P-AGENT/1 ERR the client sent no sync: nothing was started"
+  [ ! -e "$(jd "$a")" ] && [ ! -e "$(wd "$a")" ] || bad "a start without its sync line made the job's dirs"
+  # The first job promotes its work dir; its builder makes the spare.
+  ag - prepare "$b" "$key" >/dev/null || bad "prepare failed"
+  printf 'A\n' >"$(wd "$b")/a.txt"
+  sync_start "$b" "$key:-:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start (promote) failed:" "$(cat "$T/out" "$T/err")"
+  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no spare was made"
+  # An unchanged tree: the spare becomes the work dir; the mirror's state
+  # file is left as it was.
+  cp -p "$H/.p/mirrors/$key.state" "$T/state.before"
+  sync_start "$c" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt; echo x >a.txt' || bad "start (unchanged) failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "job from the spare" "$(cat "$T/out")" "P-AGENT/1 OK
+A"
+  [ ! -e "$H/.p/mirrors/$key.spare" ] || [ "$(cat "$H/.p/mirrors/$key.spare/a.txt")" = A ] || bad "the job wrote to a spare"
+  [ "$H/.p/mirrors/$key.state" -nt "$T/state.before" ] && bad "an unchanged tree rewrote the mirror's state"
+  # A spare changed behind our back is not used: the job gets the mirror's copy.
+  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no second spare was made"
+  sleep 0.01
+  printf 'tampered\n' >"$H/.p/mirrors/$key.spare/a.txt"
+  sync_start "$d" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "job beside a changed spare" "$(cat "$T/out")" "P-AGENT/1 OK
+A"
+  # The mirror itself changed: RESYNC, whatever the spare.
+  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no third spare was made"
+  sleep 0.01
+  printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
+  sync_start "$e" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "reply for a changed mirror" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory was changed"
+  [ ! -e "$(jd "$e")/tmux_session" ] || bad "a job started on a mirror that was refused"
 }
 
 t_sync_mirror() {

@@ -27,8 +27,8 @@ internal sealed class AgentApi(AgentClient client)
     public Task StartAsync(Job job, Launch launch, CancellationToken ct)
     {
         var variables = Encoding.UTF8.GetBytes(launch.Env.ToShell());
-        byte[] head = [.. variables, .. launch.Sync?.Payload ?? []];
-        return client.CallAsync("start", StartArgs(job, launch, variables), ct, head.Length > 0 ? head : null);
+        var input = StartInput(launch, variables);
+        return client.CallAsync("start", StartArgs(job, launch, variables), input, ct);
     }
 
     /// <summary>
@@ -40,7 +40,26 @@ internal sealed class AgentApi(AgentClient client)
     {
         var variables = Encoding.UTF8.GetBytes(launch.Env.ToShell());
         return client.StreamAsync("start", StartArgs(job, launch with { Mode = JobMode.Pipe }, variables), stdout, ct,
-            new AgentInput([.. variables, .. launch.Sync?.Payload ?? []], stdin, stderr, OwnSession: true, Accepted: started));
+            (StartInput(launch, variables) ?? new AgentInput([])) with { Forward = stdin, Stderr = stderr, OwnSession = true, Accepted = started });
+    }
+
+    // With a sync, the call goes out at once and stdin starts with the sync's
+    // spec line ("-" for none) once the client has worked it out: the
+    // session opens, and the agent gets ready, meanwhile. Then the
+    // environment, then the mirror's delta.
+    private static AgentInput? StartInput(Launch launch, byte[] variables)
+    {
+        if (launch.Sync is { } sync)
+        {
+            return new AgentInput([]) { Later = SyncHeadAsync(sync, variables) };
+        }
+        return variables.Length > 0 ? new AgentInput(variables) : null;
+    }
+
+    private static async Task<byte[]> SyncHeadAsync(Task<SyncRequest?> sync, byte[] variables)
+    {
+        var request = await sync;
+        return [.. Encoding.UTF8.GetBytes((request?.Spec ?? "-") + "\n"), .. variables, .. request?.Payload ?? []];
     }
 
     /// <summary>Passes a signal on to a running job's process group; false when it had finished.</summary>
@@ -48,8 +67,9 @@ internal sealed class AgentApi(AgentClient client)
         (await client.CallAsync("signal", [Id(id), signal], ct)).StartsWith("sent", StringComparison.Ordinal);
 
     // The environment's values come first on stdin (-e: how many bytes), never
-    // in an argv, which `ps` shows to every user of the worker; then the
-    // mirror's delta (-s says how many bytes). The rest of stdin is the job's.
+    // in an argv, which `ps` shows to every user of the worker, after the
+    // sync's spec line (-s -); then the mirror's delta (the spec says how many
+    // bytes). The rest of stdin is the job's.
     // A Slurm worker's srun words (-r: how many) come before the command.
     private static IReadOnlyList<string> StartArgs(Job job, Launch launch, byte[] variables)
     {
@@ -62,7 +82,7 @@ internal sealed class AgentApi(AgentClient client)
         }
         if (launch.Sync is not null)
         {
-            options.AddRange(["-s", launch.Sync.Spec]);
+            options.AddRange(["-s", "-"]);
         }
         if (launch.Srun is { } srun)
         {
@@ -135,4 +155,5 @@ internal sealed class AgentApi(AgentClient client)
 /// environment, the mirror's delta, and for a Slurm worker srun's words
 /// (null: not a Slurm worker).
 /// </summary>
-internal sealed record Launch(JobMode Mode, JobEnvironment Env, SyncRequest? Sync, IReadOnlyList<string>? Srun);
+/// <summary>How a job starts. <paramref name="Sync"/>: null for no sync, else what the sync brings (null: rsync did it all), known later.</summary>
+internal sealed record Launch(JobMode Mode, JobEnvironment Env, Task<SyncRequest?>? Sync, IReadOnlyList<string>? Srun);

@@ -24,10 +24,13 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
         "chmod 700 \"$t\" && mv -f \"$t\" \"$HOME/.p/bin/p-agent\" && echo 'P-AGENT/1 OK'";
 
     /// <summary>Runs a verb and returns its payload (the lines after the OK frame).</summary>
-    public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct, byte[]? stdin = null)
+    public Task<string> CallAsync(string verb, IReadOnlyList<string> args, CancellationToken ct, byte[]? stdin = null) =>
+        CallAsync(verb, args, stdin is null ? null : new AgentInput(stdin), ct);
+
+    public async Task<string> CallAsync(string verb, IReadOnlyList<string> args, AgentInput? input, CancellationToken ct)
     {
         using var payload = new MemoryStream();
-        await StreamAsync(verb, args, payload, ct, stdin is null ? null : new AgentInput(stdin));
+        await StreamAsync(verb, args, payload, ct, input);
         return Encoding.UTF8.GetString(payload.ToArray());
     }
 
@@ -104,17 +107,25 @@ internal sealed class AgentClient(IWorkerTransport transport, AgentScript script
 }
 
 /// <summary>
-/// What a call sends besides its argv: <paramref name="Head"/> at once, then,
-/// once the agent has accepted the call, <paramref name="Forward"/> (p's own
-/// stdin for a streamed job) to its end. <paramref name="Stderr"/> gets the
-/// call's stderr instead of the error message; <paramref name="Accepted"/>
-/// runs when the agent accepts the call, before any payload is passed on.
+/// What a call sends besides its argv: <paramref name="Head"/> at once, then
+/// <see cref="Later"/> when it is known, then, once the agent has accepted
+/// the call, <paramref name="Forward"/> (p's own stdin for a streamed job) to
+/// its end. <paramref name="Stderr"/> gets the call's stderr instead of the
+/// error message; <paramref name="Accepted"/> runs when the agent accepts the
+/// call, before any payload is passed on.
 /// </summary>
 internal sealed record AgentInput(byte[] Head, Stream? Forward = null, Stream? Stderr = null, bool OwnSession = false, Action? Accepted = null)
 {
+    /// <summary>Bytes worked out while the call's session opens; if it fails, stdin ends there.</summary>
+    public Task<byte[]>? Later { get; init; }
+
     public async Task WriteAsync(Stream remote, Task<bool> accepted, CancellationToken ct)
     {
         await remote.WriteAsync(Head, ct);
+        if (Later is not null)
+        {
+            await remote.WriteAsync(await Later, ct);
+        }
         await remote.FlushAsync(ct);
         if (Forward is not null && await accepted)
         {

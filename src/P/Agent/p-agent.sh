@@ -31,9 +31,9 @@
 #   ~/.p/mirrors/<key>.state the client manifest hash the mirror holds; the
 #                            mirror is trusted only if nothing in it is newer
 #
-# A job runs as `_run` inside its tmux session "p-<uuid>". Its first act is to
-# wait on a tmux channel that the start command list signals only after
-# pipe-pane is attached, so output.log gets every byte. When the job is over
+# A job runs as `_run` inside its tmux session "p-<uuid>". A tty job's first
+# act is to wait on a tmux channel that the start command list signals only
+# after pipe-pane is attached, so output.log gets every byte. When the job is over
 # and output.log complete, its exit code goes into the session (@p_rc) and
 # then into exitcode; _run prints the end screen and exits, leaving a dead
 # pane (remain-on-exit) and no process; any key on it closes the session.
@@ -171,13 +171,26 @@ job_dirs() {
 
 # ---------------------------------------------------------------- layout, features, tmux formats
 
-# Sets $_have, this file's version (one fork: no function in a subshell).
+# Sets $_have, this file's version. cksum runs when the file changed since
+# its last result was kept in p-agent.sum (the file's mtime is after it),
+# else that result is read without a fork. A result is kept only when it is
+# newer than the file even where test compares whole seconds, so an edit
+# made in the second the sum was kept is still seen.
 version() {
-  local _crc _size _rest
+  local _crc _size _rest _sum
+  _sum="$P/bin/p-agent.sum"
+  # shellcheck disable=SC3013 # -nt: dash, bash and busybox ash have it
+  if [ "$_sum" -nt "$self" ] && { read -r _have <"$_sum"; } 2>/dev/null && [ -n "$_have" ]; then
+    return 0
+  fi
   read -r _crc _size _rest <<EOF
 $(cksum <"$self")
 EOF
   _have="$_crc.$_size"
+  # shellcheck disable=SC3013
+  { printf '%s\n' "$_have" >"$_sum.$$" && [ "$_sum.$$" -nt "$self" ] && mv -f "$_sum.$$" "$_sum"; } 2>/dev/null ||
+    rm -f "$_sum.$$" 2>/dev/null
+  return 0
 }
 
 # The layout, and what this worker's tmux and tee can do, made once per agent
@@ -198,10 +211,12 @@ layout() {
   # find -cnewer (GNU) sees a chmod in a mirror; busybox's find has -newer.
   _cnewer=-newer
   find "$P/bin" -maxdepth 0 -cnewer "$P/bin" >/dev/null 2>&1 && _cnewer=-cnewer
+  _quit=-
+  find "$P/bin" -maxdepth 0 -print -quit >/dev/null 2>&1 && _quit=-quit
   _reflink=-
   cp --reflink=auto "$self" "$P/bin/.reflink.$$" 2>/dev/null && _reflink=--reflink=auto
   rm -f "$P/bin/.reflink.$$"
-  put "$P/features" "$_arith $_teep $_cnewer $_reflink"
+  put "$P/features" "$_arith $_teep $_cnewer $_reflink $_quit"
   # A finished job's pane stays, dead, with its end screen (no bottom line of
   # tmux's own); its session switches to the key table p-done, where any key
   # but the prefix closes it.
@@ -221,10 +236,13 @@ EOF
 }
 
 # $_arith: tmux >= 3.2; $_teep: "-p" where tee has it (GNU), else empty;
-# $_cnewer: find's test for "changed after"; $_reflink: cp's option, or empty.
+# $_cnewer: find's test for "changed after"; $_reflink: cp's option, or
+# empty; $_quit: "-quit" where find has it.
 read_features() {
-  _arith=0 _teep=- _cnewer=-newer _reflink=-
-  { read -r _arith _teep _cnewer _reflink <"$P/features"; } 2>/dev/null
+  _arith=0 _teep=- _cnewer=-newer _reflink=- _quit=-
+  { read -r _arith _teep _cnewer _reflink _quit <"$P/features"; } 2>/dev/null
+  _quitopt=''
+  [ "$_quit" = -quit ] && _quitopt=-quit
   [ "$_teep" = - ] && _teep=''
   [ "$_reflink" = - ] && _reflink=''
   return 0
@@ -338,12 +356,14 @@ cmd_prepare() {
   return 0
 }
 
-# start [-m tty|pipe|null] [-e <bytes>] <uuid> <worker> <cwd> <display> <label> <argv...>
+# start [-m tty|pipe|null] [-e <bytes>] [-s <sync>|-] [-r <n>] <uuid> <worker> <cwd> <display> <label> <argv...>
 # One argv word is a shell command line; several are executed as they are.
 # -m: the terminal mode (default tty). -e: stdin starts with that many bytes,
 # the job's environment as sh `export` lines quoted by the client (values
-# never travel in an argv). In mode pipe the reply is the frame, then the
-# job's stdout; its stderr follows on stderr, ended by the line
+# never travel in an argv). -s: the mirror's sync (see sync_workdir); "-s -"
+# reads it from the first line of stdin, before the environment. In mode
+# pipe the reply is the frame, then the job's stdout; its stderr follows on
+# stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
   mode='tty' _envn=0 _sync='' _slurm=0 _srunn=0
@@ -382,6 +402,13 @@ cmd_start() {
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
   read_features
+  if [ "$_sync" = - ]; then
+    # -s -: the client sends the sync's spec as the first line of stdin once
+    # it has worked it out (this call's session opened meanwhile), "-" for
+    # none. Nothing is made before it: a client that fails first sends none.
+    IFS= read -r _sync || die "the client sent no sync: nothing was started"
+    [ "$_sync" = - ] && _sync=''
+  fi
   if [ -d "$wd" ]; then
     # rsync gave the work dir the client directory's mode.
     chmod 700 "$jd" "$wd" || die "cannot make $jd private"
@@ -459,6 +486,13 @@ cmd_start() {
     _bar_state="#(/bin/sh $_esc - sstate $id)"
   fi
   status_format "$label" "$_bar_state"
+  # Only a tty job waits for its pipe-pane (see _run): the others would
+  # pay a tmux call for nothing. "$@" (the job's argv) is in cmd.sh now.
+  if [ "$mode" = tty ]; then
+    set -- \; wait-for -S "p-go-$id"
+  else
+    set --
+  fi
   tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_start "$started" \; \
@@ -469,8 +503,7 @@ cmd_start() {
     set-option -t "$s" status-left "$_fmt" \; \
     set-option -t "$s" status-right "" \; \
     set-option -w -t "$s" window-status-format "" \; \
-    set-option -w -t "$s" window-status-current-format "" \; \
-    wait-for -S "p-go-$id" >/dev/null 2>"$jd/tmux.err" 4<&- ||
+    set-option -w -t "$s" window-status-current-format "" "$@" >/dev/null 2>"$jd/tmux.err" 4<&- ||
     tmux_failed
   if [ "$mode" = pipe ]; then
     relay
@@ -613,7 +646,7 @@ slurm_cancel() {
 # frame "P-AGENT/1 RESYNC <why>") when the mirror is not at FROM or was
 # changed behind our back: the client then rsyncs and asks again.
 sync_workdir() {
-  local _key _from _to _ndel _ntar _how _m _have _prev _n
+  local _key _from _to _ndel _ntar _how _m _have _prev _n _delta _spare_walk
   IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
 $1
 EOF
@@ -621,6 +654,18 @@ EOF
   case $_ndel$_ntar in '' | *[!0-9]*) die "bad sync: $1" ;; esac
   _m="$P/mirrors/$_key"
   mirror_lock "$_m"
+  # A delta with nothing in it leaves the mirror as it is (no files to
+  # take, no state to rewrite).
+  _delta=1
+  [ "$_ndel$_ntar" = 00 ] && [ "$_from" = "$_to" ] && _delta=0
+  # The spare's walk (see spare_take) runs beside the mirror's: two walks,
+  # two cores.
+  _spare_walk=''
+  if [ "$_from" != - ] && [ "$_how" != inc ] && spare_ready "$_m" "$_from"; then
+    # shellcheck disable=SC2086 # $_quitopt is empty or one option
+    find "$_m.spare" "$_cnewer" "$_m.spare.state" -print $_quitopt >"$jd/spare.walk" 2>/dev/null &
+    _spare_walk=$!
+  fi
   if [ "$_from" = - ]; then
     rm -rf "$_m.new" "$_m" 2>/dev/null
     if ! { mkdir "$_m.new" 2>/dev/null && copy_tree "$wd/." "$_m.new/" && mv "$_m.new" "$_m"; }; then
@@ -635,17 +680,19 @@ EOF
       resync "the worker's copy of this directory is not the one p last sent"
       return 1
     fi
-    if [ -n "$(find "$_m" "$_cnewer" "$_m.state" -print 2>/dev/null | head -n 1)" ]; then
+    if changed_since "$_m" "$_m.state"; then
       mirror_unlock "$_m"
       resync "the worker's copy of this directory was changed"
       return 1
     fi
-    rm -f "$_m.state"
-    # Kept until the spare has them too.
-    { take_bytes "$_ndel" "$jd/delta.del" && take_bytes "$_ntar" "$jd/delta.tar"; } || { mirror_unlock "$_m"; write_failed "$jd"; }
-    mirror_apply "$_m" "$jd/delta.del" "$jd/delta.tar" || { mirror_unlock "$_m"; write_failed "$_m"; }
+    if [ "$_delta" = 1 ]; then
+      rm -f "$_m.state"
+      # Kept until the spare has them too.
+      { take_bytes "$_ndel" "$jd/delta.del" && take_bytes "$_ntar" "$jd/delta.tar"; } || { mirror_unlock "$_m"; write_failed "$jd"; }
+      mirror_apply "$_m" "$jd/delta.del" "$jd/delta.tar" || { mirror_unlock "$_m"; write_failed "$_m"; }
+    fi
   fi
-  put "$_m.state" "$_to"
+  [ "$_delta" = 1 ] && put "$_m.state" "$_to"
   _prev=''
   [ -f "$P/basis/$_key" ] && read -r _prev <"$P/basis/$_key"
   # Incremental needs the previous job's list of sources, written just after
@@ -659,12 +706,12 @@ EOF
   fi
   if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ] && [ -f "$J/$_prev/sources" ]; then
     mirror_copy_incremental "$_m" "$W/$_prev" "$J/$_prev/sources" || { mirror_unlock "$_m"; write_failed "$wd"; }
-  elif [ "$_from" != - ] && spare_take "$_m" "$_from"; then
+  elif [ "$_from" != - ] && spare_take "$_m"; then
     : # the spare copy, brought to the same state, is the work dir: no copy now
   elif [ "$_from" != - ]; then
     copy_tree "$_m/." "$wd/" || { mirror_unlock "$_m"; write_failed "$wd"; }
   fi
-  rm -f "$jd/delta.del" "$jd/delta.tar"
+  [ "$_delta" = 1 ] && rm -f "$jd/delta.del" "$jd/delta.tar"
   put "$jd/basis_key" "$_key"
   mirror_unlock "$_m"
   # Off the job's clock, at the lowest priority: the list of this job's
@@ -673,19 +720,28 @@ EOF
   nice -n 19 /bin/sh "$self" - _spare "$_key" "$_to" "$id" </dev/null >/dev/null 2>&1 &
 }
 
-# spare_take MIRROR FROM: the spare copy of the mirror, if it is at FROM and
-# untouched, gets the same delta and becomes the job's work dir.
-spare_take() {
+# spare_ready MIRROR FROM: the spare copy of the mirror is there, at FROM.
+spare_ready() {
   local _ss
   _ss=''
   { read -r _ss <"$1.spare.state"; } 2>/dev/null
-  [ -n "$_ss" ] && [ "$_ss" = "$2" ] && [ -d "$1.spare" ] || return 1
-  if [ -n "$(find "$1.spare" "$_cnewer" "$1.spare.state" -print 2>/dev/null | head -n 1)" ]; then
+  [ -n "$_ss" ] && [ "$_ss" = "$2" ] && [ -d "$1.spare" ]
+}
+
+# spare_take MIRROR: the spare copy of the mirror, if sync_workdir's walk
+# ($_spare_walk, into spare.walk) found nothing in it changed after it was
+# made, gets the same delta and becomes the job's work dir.
+spare_take() {
+  [ -n "$_spare_walk" ] || return 1
+  wait "$_spare_walk"
+  if [ -s "$jd/spare.walk" ] || [ ! -f "$jd/spare.walk" ]; then
     rm -rf "$1.spare" "$1.spare.state"
     return 1
   fi
   rm -f "$1.spare.state"
-  mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare"; return 1; }
+  if [ "$_delta" = 1 ]; then
+    mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare"; return 1; }
+  fi
   rmdir "$wd" 2>/dev/null && mv "$1.spare" "$wd"
 }
 
@@ -779,6 +835,16 @@ mirror_lock() {
 
 mirror_unlock() { rmdir "$1.lock" 2>/dev/null; }
 
+# changed_since DIR REF: something in DIR changed after REF was written.
+# One find, which stops at the first hit where it can (-quit).
+changed_since() {
+  if [ "$_quit" = -quit ]; then
+    [ -n "$(find "$1" "$_cnewer" "$2" -print -quit 2>/dev/null)" ]
+  else
+    [ -n "$(find "$1" "$_cnewer" "$2" -print 2>/dev/null | head -n 1)" ]
+  fi
+}
+
 # lock_is_stale LOCK MINUTES: the lock directory is older than MINUTES, so
 # its holder died (no holder keeps one that long).
 lock_is_stale() { [ -n "$(find "$1" -maxdepth 0 -mmin +"$2" 2>/dev/null)" ]; }
@@ -834,12 +900,12 @@ relay() {
 # the hangup must take the job down with us.
 cmd_run() {
   job_dirs "$1"
-  $tj wait-for "p-go-$id"
+  _mode='tty'
+  [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
+  [ "$_mode" = tty ] && $tj wait-for "p-go-$id"
   # A handler, not '': an ignored signal would be inherited by the job.
   trap : INT QUIT
   cd "$wd" || exit 1
-  _mode='tty'
-  [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
   _um=0022
   [ -f "$jd/umask" ] && read -r _um <"$jd/umask"
   if [ "$_mode" = tty ]; then
@@ -1351,8 +1417,8 @@ main() {
   _want=$1 verb=$2
   shift 2
   if [ "$_want" != - ]; then
-    # Computed on every call, never cached: any edit of this file, however
-    # small, is seen and undone by the client.
+    # Any edit of this file (which moves its mtime) is seen and undone by
+    # the client.
     version
     if [ "$_want" != "$_have" ]; then
       printf 'P-AGENT/1 STALE %s\n' "$_have"

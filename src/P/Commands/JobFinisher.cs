@@ -106,15 +106,19 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         using var leave = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var relay = new SignalRelay(agent, job, context.Clock, leave);
         var running = false;
+        var call = agent.StreamJobAsync(job, launch, context.Stdin, context.Stdout, trailer, () =>
+        {
+            running = true;
+            store.Save(job.WithStarter(null) with { Status = JobStatus.Running });
+        }, leave.Token);
+        // Until the sync is settled a signal is p's own (it stops the start);
+        // from then on it is passed on to the job.
+        await Settled(launch.Sync);
         using (context.Signals.TakeOver(relay.Deliver))
         {
             try
             {
-                await agent.StreamJobAsync(job, launch, context.Stdin, context.Stdout, trailer, () =>
-                {
-                    running = true;
-                    store.Save(job.WithStarter(null) with { Status = JobStatus.Running });
-                }, leave.Token);
+                await call;
             }
             catch (OperationCanceledException) when (running)
             {
@@ -132,6 +136,15 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         }
         var done = Record(job, state);
         return context.StderrIsTerminal ? Report(done) : done.ExitCode ?? ExitCodes.Error;
+    }
+
+    /// <summary>Waits for <paramref name="task"/> to end, however it ends (its owner sees how).</summary>
+    public static async Task Settled(Task? task)
+    {
+        if (task is not null)
+        {
+            await task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     private int LeftRunning(Job job)

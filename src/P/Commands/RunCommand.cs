@@ -97,42 +97,33 @@ internal static class RunCommand
         store.Save(job);
         var finisher = new JobFinisher(agent, transport, store, context);
         var syncer = new Syncer(context, new ManifestStore(paths.SyncDir));
-        SyncPlan? plan = null;
-        SyncRequest? request = null;
-        try
-        {
-            if (sync)
-            {
-                plan = await syncer.PlanAsync(context.Cwd, worker.Name, options.Incremental ?? worker.Incremental, ct);
-                request = plan.Inline ?? await syncer.RsyncAsync(plan, agent, transport, job.Id, ct);
-            }
-        }
-        catch (Exception e) when (e is UserError or OperationCanceledException)
-        {
-            // It never ran: a record would only show a phantom job.
-            store.Delete(job.Id);
-            await CleanUpAsync(agent, job, sync);
-            throw;
-        }
         var streamed = !tty && !options.Detach;
         var attaching = !streamed && !options.Detach && context.Interactive;
         Task<int>? attached = null;
         // Streamed: one call starts the job and carries it to its end (its
         // exit code). Attached: the terminal's session is opened while the
-        // start call runs, so the job's first output comes no later than a
-        // detached start would answer.
-        async Task<int?> StartAsync(SyncRequest? delta)
+        // start call runs (once the sync is over: the terminal is p's until
+        // then), so the job's first output comes no later than a detached
+        // start would answer.
+        async Task<int?> StartAsync(Task<SyncRequest?>? syncing)
         {
-            var launch = new Launch(tty ? JobMode.Tty : JobMode.Null, options.Env, delta, srun);
+            var launch = new Launch(tty ? JobMode.Tty : JobMode.Null, options.Env, syncing, srun);
             if (streamed)
             {
                 return await finisher.StreamAsync(job, launch, ct);
+            }
+            var call = agent.StartAsync(job, launch, ct);
+            await JobFinisher.Settled(syncing);
+            if (syncing is { IsCompletedSuccessfully: false })
+            {
+                await call;
+                return null;
             }
             var attachStop = new CancellationTokenSource();
             var attach = attaching ? transport.RunOnTerminalAsync(AgentApi.AttachWhenStartedArgv(job.Id), attachStop.Token) : null;
             try
             {
-                await agent.StartAsync(job, launch, ct);
+                await call;
             }
             catch when (attach is not null)
             {
@@ -144,17 +135,40 @@ internal static class RunCommand
             attached = attach;
             return null;
         }
+        // The start call goes out now: its session opens, and the agent gets
+        // ready, while git and the manifest are worked out here.
+        var syncing = sync ? new TaskCompletionSource<SyncRequest?>(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        var starting = StartAsync(syncing?.Task);
+        SyncPlan? plan = null;
+        try
+        {
+            if (syncing is not null)
+            {
+                plan = await syncer.PlanAsync(context.Cwd, worker.Name, options.Incremental ?? worker.Incremental, ct);
+                syncing.SetResult(plan.Inline ?? await syncer.RsyncAsync(plan, agent, transport, job.Id, ct));
+            }
+        }
+        catch (Exception e) when (e is UserError or OperationCanceledException)
+        {
+            // The start call ends without its sync line, having done nothing.
+            syncing!.TrySetCanceled(CancellationToken.None);
+            await JobFinisher.Settled(starting);
+            // It never ran: a record would only show a phantom job.
+            store.Delete(job.Id);
+            await CleanUpAsync(agent, job, sync);
+            throw;
+        }
         int? streamedCode;
         try
         {
             try
             {
-                streamedCode = await StartAsync(request);
+                streamedCode = await starting;
             }
             catch (MirrorOutOfDate)
             {
                 // The worker's mirror is not what this client last sent: a full rsync, then the same start.
-                streamedCode = await StartAsync(await ResyncAsync(syncer, plan!, agent, transport, store, job, ct));
+                streamedCode = await StartAsync(Task.FromResult(await ResyncAsync(syncer, plan!, agent, transport, store, job, ct)));
             }
             Remember(syncer, plan);
         }

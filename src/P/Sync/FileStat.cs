@@ -8,7 +8,8 @@ internal readonly partial record struct FileStat(FileKind Kind, int Mode, long S
     /// <summary>lstat through statx(2), whose layout is the same on every Linux architecture; null when the path is gone.</summary>
     public static FileStat? Of(string path)
     {
-        var buffer = new byte[StatxSize];
+        // On the stack: a sync stats every path of the tree.
+        Span<byte> buffer = stackalloc byte[StatxSize];
         int result;
         unsafe
         {
@@ -21,7 +22,7 @@ internal readonly partial record struct FileStat(FileKind Kind, int Mode, long S
         {
             return null;
         }
-        var mode = BitConverter.ToUInt16(buffer, 28);
+        var mode = MemoryMarshal.Read<ushort>(buffer[28..]);
         var kind = (mode & 0xF000) switch
         {
             0x8000 => FileKind.File,
@@ -29,12 +30,13 @@ internal readonly partial record struct FileStat(FileKind Kind, int Mode, long S
             0xA000 => FileKind.Symlink,
             _ => FileKind.Special,
         };
-        return new FileStat(kind, mode & 0xFFF, BitConverter.ToInt64(buffer, 40), Nanoseconds(buffer, 112), Nanoseconds(buffer, 96), BitConverter.ToUInt64(buffer, 32));
+        return new FileStat(kind, mode & 0xFFF, MemoryMarshal.Read<long>(buffer[40..]), Nanoseconds(buffer[112..]), Nanoseconds(buffer[96..]),
+            MemoryMarshal.Read<ulong>(buffer[32..]));
     }
 
-    // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; }
-    private static long Nanoseconds(byte[] buffer, int offset) =>
-        BitConverter.ToInt64(buffer, offset) * 1_000_000_000 + BitConverter.ToUInt32(buffer, offset + 8);
+    // struct statx_timestamp { __s64 tv_sec; __u32 tv_nsec; }, in the machine's byte order
+    private static long Nanoseconds(ReadOnlySpan<byte> at) =>
+        MemoryMarshal.Read<long>(at) * 1_000_000_000 + MemoryMarshal.Read<uint>(at[8..]);
 
     private const int StatxSize = 256;
     private const int AtCwd = -100;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -33,7 +34,12 @@ internal sealed class Manifest
     private Manifest(SortedDictionary<string, ManifestEntry> entries)
     {
         Entries = entries;
-        Bytes = Encoding.UTF8.GetBytes(string.Concat(entries.Values.Select(Line)));
+        var text = new StringBuilder(entries.Count * 96);
+        foreach (var entry in entries.Values)
+        {
+            AppendLine(text, entry);
+        }
+        Bytes = Encoding.UTF8.GetBytes(text.ToString());
         Hash = Convert.ToHexStringLower(SHA256.HashData(Bytes))[..32];
     }
 
@@ -86,8 +92,35 @@ internal sealed class Manifest
         return new Manifest(entries);
     }
 
-    private static string Line(ManifestEntry e) => string.Create(CultureInfo.InvariantCulture,
-        $"{e.Stat.Kind} {e.Stat.Mode} {e.Stat.Size} {e.Stat.ModifiedNs} {e.Stat.ChangedNs} {e.Stat.Inode}{Separator}{e.Path}{Separator}{e.Target}\n");
+    /// <summary>The <paramref name="listed"/> paths (NUL-separated) that this manifest holds, i.e. that exist: rsync's --files-from.</summary>
+    public byte[] Present(byte[] listed)
+    {
+        var kept = new StringBuilder(listed.Length);
+        foreach (var path in Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (Entries.ContainsKey(path.TrimEnd('/')))
+            {
+                kept.Append(path).Append('\0');
+            }
+        }
+        return Encoding.UTF8.GetBytes(kept.ToString());
+    }
+
+    // The kind's name, as Enum.ToString would give it, without its cost per line.
+    private static readonly string[] KindNames = [.. Enum.GetValues<FileKind>().Select(k => k.ToString())];
+
+    private static void AppendLine(StringBuilder text, ManifestEntry e)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        text.Append(KindNames[(int)e.Stat.Kind]).Append(' ')
+            .Append(e.Stat.Mode.ToString(invariant)).Append(' ')
+            .Append(e.Stat.Size.ToString(invariant)).Append(' ')
+            .Append(e.Stat.ModifiedNs.ToString(invariant)).Append(' ')
+            .Append(e.Stat.ChangedNs.ToString(invariant)).Append(' ')
+            .Append(e.Stat.Inode.ToString(invariant)).Append(Separator)
+            .Append(e.Path).Append(Separator)
+            .Append(e.Target).Append('\n');
+    }
 
     private static bool AddWithParents(string root, string relative, SortedDictionary<string, ManifestEntry> entries)
     {
@@ -106,9 +139,11 @@ internal sealed class Manifest
     private static bool AddTree(string root, string directory, SortedDictionary<string, ManifestEntry> entries)
     {
         var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
-        foreach (var full in Directory.EnumerateFileSystemEntries(Path.Combine(root, directory), "*", options))
+        // Names only: the enumeration stats nothing; Add does, once.
+        var names = new FileSystemEnumerable<string>(Path.Combine(root, directory), (ref FileSystemEntry entry) => entry.FileName.ToString(), options);
+        foreach (var name in names)
         {
-            var relative = Path.GetRelativePath(root, full);
+            var relative = directory + "/" + name;
             if (!Add(root, relative, entries))
             {
                 return false;

@@ -10,15 +10,28 @@ namespace P.Sync;
 /// </summary>
 internal sealed class ManifestStore(string dir)
 {
-    public Manifest? Load(string worker, string key)
+    /// <summary>The manifest as it was saved (cheap to compare with a new one), or null.</summary>
+    public byte[]? LoadBytes(string worker, string key)
     {
         try
         {
-            return Manifest.Parse(File.ReadAllBytes(PathOf(worker, key)));
+            return File.ReadAllBytes(PathOf(worker, key));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // None yet, or unreadable: the next sync is a full rsync, which is always right.
+            return null;
+        }
+    }
+
+    public static Manifest? Parse(byte[] saved)
+    {
+        try
+        {
+            return Manifest.Parse(saved);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
             return null;
         }
     }

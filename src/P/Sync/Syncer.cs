@@ -17,11 +17,21 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
     /// <summary>What to send for a job from <paramref name="source"/> on <paramref name="worker"/>.</summary>
     public async Task<SyncPlan> PlanAsync(string source, string worker, bool incremental, CancellationToken ct)
     {
-        var files = Existing(source, await new GitFileList(context.Processes).ListAsync(source, ct));
+        var listed = await new GitFileList(context.Processes, context.GetEnv).ListAsync(source, ct);
         var key = AgentApi.SourceKey(source);
-        var manifest = files is null ? null : Manifest.Build(source, files);
+        var manifest = listed is null ? null : Manifest.Build(source, listed);
+        var files = listed is null ? null : manifest is null ? Existing(source, listed) : manifest.Present(listed);
         var plan = new SyncPlan(source, worker, key, files, manifest, incremental);
-        if (manifest is null || manifests.Load(worker, key) is not { } last || MirrorDelta.Between(last, manifest, source) is not { } delta)
+        if (manifest is null || manifests.LoadBytes(worker, key) is not { } saved)
+        {
+            return plan;
+        }
+        // The common case, an unchanged tree, costs no parse and no save.
+        if (saved.AsSpan().SequenceEqual(manifest.Bytes))
+        {
+            return plan with { Inline = new SyncRequest(plan.Spec(manifest.Hash, null), []), Unchanged = true };
+        }
+        if (ManifestStore.Parse(saved) is not { } last || MirrorDelta.Between(last, manifest, source) is not { } delta)
         {
             return plan;
         }
@@ -63,12 +73,9 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
     // git lists what its index holds even when it is gone from the tree, and
     // rsync's --ignore-missing-args skips only ENOENT: a file under a path
     // whose directory became a file (ENOTDIR) would fail the whole sync.
-    private static byte[]? Existing(string root, byte[]? listed)
+    // (A tree with a manifest has this list from it: Manifest.Present.)
+    private static byte[] Existing(string root, byte[] listed)
     {
-        if (listed is null)
-        {
-            return null;
-        }
         var kept = System.Text.Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Where(path => FileStat.Of(Path.Combine(root, path)) is not null);
         return System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(path => path + "\0")));
@@ -77,7 +84,7 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
     /// <summary>The worker took the sync: its mirror now holds the plan's manifest.</summary>
     public void Remember(SyncPlan plan)
     {
-        if (plan.Manifest is not null)
+        if (plan.Manifest is not null && !plan.Unchanged)
         {
             manifests.Save(plan.Worker, plan.Key, plan.Manifest);
         }
@@ -91,6 +98,9 @@ internal sealed record SyncRequest(string Spec, byte[] Payload);
 internal sealed record SyncPlan(string Source, string Worker, string Key, byte[]? Files, Manifest? Manifest, bool Incremental)
 {
     public SyncRequest? Inline { get; init; }
+
+    /// <summary>The worker's mirror already holds this manifest: nothing to remember.</summary>
+    public bool Unchanged { get; init; }
 
     /// <summary>KEY:FROM:TO:DELS:TARS:HOW, as the agent's start -s reads it.</summary>
     public string Spec(string from, MirrorDelta? delta) =>

@@ -12,7 +12,8 @@ namespace P.Transport;
 /// does not travel on stdin because sshd opens a session's stdin only once the
 /// command runs: reading it there costs a round trip. A marker line, on stdout
 /// and on stderr, separates any greeting the login shell printed from the
-/// program's own output.
+/// program's own output. An argv `sh -c CMD NAME ARGS...` runs CMD in the
+/// bootstrap's own shell, with ARGS as its parameters: one exec less.
 /// </summary>
 internal static class RemoteBootstrap
 {
@@ -23,7 +24,9 @@ internal static class RemoteBootstrap
 
     public const string Script =
         "cd || exit 1; a=$(printf %s \"$1\" | base64 -d) || exit 1; eval \"set -- $a\"; " +
-        "printf \"\\nP-AGENT-GO-1\\n\"; printf \"\\nP-AGENT-GO-1\\n\" >&2; exec \"$@\"";
+        "printf \"\\nP-AGENT-GO-1\\n\"; printf \"\\nP-AGENT-GO-1\\n\" >&2; " +
+        // `sh -c CMD NAME ARGS...` (the agent's launcher) runs in this shell: one exec less.
+        "if [ $# -ge 4 ] && [ \"$1\" = sh ] && [ \"$2\" = -c ]; then c=$3; shift 4; eval \"$c\"; exit; fi; exec \"$@\"";
 
     /// <summary>The remote command that runs <paramref name="argv"/> in the home directory, whatever the login shell.</summary>
     public static string Command(IReadOnlyList<string> argv) => $"sh -c '{Script}' p {Encode(argv)}";

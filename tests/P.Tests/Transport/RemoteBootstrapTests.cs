@@ -68,6 +68,18 @@ public sealed class RemoteBootstrapTests : IDisposable
 
     [Theory]
     [MemberData(nameof(LoginShells))]
+    public async Task A_sh_c_program_runs_in_the_bootstraps_shell_with_its_words_unchanged(string shell)
+    {
+        // CMD sees the bootstrap's own variable c: it ran in that shell, no second sh was exec'd.
+        var (_, after) = await LoginAsync(shell, ["sh", "-c", "printf '%s\\0' \"$@\"; printf 'set-u=%s\\0' \"${c:+kept}\"", "name", .. TrickyWords.All]);
+
+        var words = TrickyWords.SplitNul(after);
+        Assert.Equal(TrickyWords.All, words.Take(words.Count - 1));
+        Assert.Equal("set-u=kept", words[^1]);
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
     public async Task Stdin_reaches_the_program_byte_for_byte(string shell)
     {
         var payload = new byte[200_000];
