@@ -152,8 +152,8 @@ internal sealed class AgentApi(AgentClient client)
 
 /// <summary>
 /// How a job is started besides its command: its terminal mode, its
-/// environment, the mirror's delta, and for a Slurm worker srun's words
+/// environment, its sync (null: none; else what the sync brings, known
+/// later, null when rsync did it all), and for a Slurm worker srun's words
 /// (null: not a Slurm worker).
 /// </summary>
-/// <summary>How a job starts. <paramref name="Sync"/>: null for no sync, else what the sync brings (null: rsync did it all), known later.</summary>
 internal sealed record Launch(JobMode Mode, JobEnvironment Env, Task<SyncRequest?>? Sync, IReadOnlyList<string>? Srun);

@@ -237,12 +237,11 @@ EOF
 
 # $_arith: tmux >= 3.2; $_teep: "-p" where tee has it (GNU), else empty;
 # $_cnewer: find's test for "changed after"; $_reflink: cp's option, or
-# empty; $_quit: "-quit" where find has it.
+# empty; $_quit: "-quit" where find has it, else empty.
 read_features() {
   _arith=0 _teep=- _cnewer=-newer _reflink=- _quit=-
   { read -r _arith _teep _cnewer _reflink _quit <"$P/features"; } 2>/dev/null
-  _quitopt=''
-  [ "$_quit" = -quit ] && _quitopt=-quit
+  [ "$_quit" = - ] && _quit=''
   [ "$_teep" = - ] && _teep=''
   [ "$_reflink" = - ] && _reflink=''
   return 0
@@ -662,8 +661,7 @@ EOF
   # two cores.
   _spare_walk=''
   if [ "$_from" != - ] && [ "$_how" != inc ] && spare_ready "$_m" "$_from"; then
-    # shellcheck disable=SC2086 # $_quitopt is empty or one option
-    find "$_m.spare" "$_cnewer" "$_m.spare.state" -print $_quitopt >"$jd/spare.walk" 2>/dev/null &
+    changed_paths "$_m.spare" "$_m.spare.state" >"$jd/spare.walk" &
     _spare_walk=$!
   fi
   if [ "$_from" = - ]; then
@@ -835,15 +833,15 @@ mirror_lock() {
 
 mirror_unlock() { rmdir "$1.lock" 2>/dev/null; }
 
-# changed_since DIR REF: something in DIR changed after REF was written.
-# One find, which stops at the first hit where it can (-quit).
-changed_since() {
-  if [ "$_quit" = -quit ]; then
-    [ -n "$(find "$1" "$_cnewer" "$2" -print -quit 2>/dev/null)" ]
-  else
-    [ -n "$(find "$1" "$_cnewer" "$2" -print 2>/dev/null | head -n 1)" ]
-  fi
+# changed_paths DIR REF: what in DIR changed after REF was written (the
+# first only, where find has -quit).
+changed_paths() {
+  # shellcheck disable=SC2086 # $_quit is empty or one option
+  find "$1" "$_cnewer" "$2" -print $_quit 2>/dev/null
 }
+
+# changed_since DIR REF: something in DIR changed after REF was written.
+changed_since() { [ -n "$(changed_paths "$1" "$2")" ]; }
 
 # lock_is_stale LOCK MINUTES: the lock directory is older than MINUTES, so
 # its holder died (no holder keeps one that long).

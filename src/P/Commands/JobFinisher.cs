@@ -113,7 +113,10 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         }, leave.Token);
         // Until the sync is settled a signal is p's own (it stops the start);
         // from then on it is passed on to the job.
-        await Settled(launch.Sync);
+        if (launch.Sync is not null)
+        {
+            await Task.WhenAny(launch.Sync);
+        }
         using (context.Signals.TakeOver(relay.Deliver))
         {
             try
@@ -136,15 +139,6 @@ internal sealed class JobFinisher(AgentApi agent, IWorkerTransport transport, Jo
         }
         var done = Record(job, state);
         return context.StderrIsTerminal ? Report(done) : done.ExitCode ?? ExitCodes.Error;
-    }
-
-    /// <summary>Waits for <paramref name="task"/> to end, however it ends (its owner sees how).</summary>
-    public static async Task Settled(Task? task)
-    {
-        if (task is not null)
-        {
-            await task.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
     }
 
     private int LeftRunning(Job job)

@@ -113,8 +113,7 @@ internal static class RunCommand
                 return await finisher.StreamAsync(job, launch, ct);
             }
             var call = agent.StartAsync(job, launch, ct);
-            await JobFinisher.Settled(syncing);
-            if (syncing is { IsCompletedSuccessfully: false })
+            if (syncing is not null && !(await Task.WhenAny(syncing)).IsCompletedSuccessfully)
             {
                 await call;
                 return null;
@@ -152,7 +151,7 @@ internal static class RunCommand
         {
             // The start call ends without its sync line, having done nothing.
             syncing!.TrySetCanceled(CancellationToken.None);
-            await JobFinisher.Settled(starting);
+            await Task.WhenAny(starting);
             // It never ran: a record would only show a phantom job.
             store.Delete(job.Id);
             await CleanUpAsync(agent, job, sync);

@@ -80,30 +80,18 @@ internal sealed class Manifest
         {
             var fields = line.Split(Separator);
             var numbers = fields[0].Split(' ');
-            if (fields.Length != 3 || numbers.Length != 6 || !Enum.TryParse<FileKind>(numbers[0], out var kind))
+            var invariant = CultureInfo.InvariantCulture;
+            if (fields.Length != 3 || numbers.Length != 6 || !Enum.TryParse<FileKind>(numbers[0], out var kind)
+                || !int.TryParse(numbers[1], invariant, out var mode) || !long.TryParse(numbers[2], invariant, out var size)
+                || !long.TryParse(numbers[3], invariant, out var modified) || !long.TryParse(numbers[4], invariant, out var changed)
+                || !ulong.TryParse(numbers[5], invariant, out var inode))
             {
                 return null;
             }
-            var stat = new FileStat(kind, int.Parse(numbers[1], CultureInfo.InvariantCulture), long.Parse(numbers[2], CultureInfo.InvariantCulture),
-                long.Parse(numbers[3], CultureInfo.InvariantCulture), long.Parse(numbers[4], CultureInfo.InvariantCulture),
-                ulong.Parse(numbers[5], CultureInfo.InvariantCulture));
+            var stat = new FileStat(kind, mode, size, modified, changed, inode);
             entries[fields[1]] = new ManifestEntry(fields[1], stat, kind == FileKind.Symlink ? fields[2] : null);
         }
         return new Manifest(entries);
-    }
-
-    /// <summary>The <paramref name="listed"/> paths (NUL-separated) that this manifest holds, i.e. that exist: rsync's --files-from.</summary>
-    public byte[] Present(byte[] listed)
-    {
-        var kept = new StringBuilder(listed.Length);
-        foreach (var path in Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (Entries.ContainsKey(path.TrimEnd('/')))
-            {
-                kept.Append(path).Append('\0');
-            }
-        }
-        return Encoding.UTF8.GetBytes(kept.ToString());
     }
 
     // The kind's name, as Enum.ToString would give it, without its cost per line.

@@ -24,18 +24,6 @@ internal sealed class ManifestStore(string dir)
         }
     }
 
-    public static Manifest? Parse(byte[] saved)
-    {
-        try
-        {
-            return Manifest.Parse(saved);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException)
-        {
-            return null;
-        }
-    }
-
     public void Save(string worker, string key, Manifest manifest)
     {
         var path = PathOf(worker, key);

@@ -20,7 +20,10 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
         var listed = await new GitFileList(context.Processes, context.GetEnv).ListAsync(source, ct);
         var key = AgentApi.SourceKey(source);
         var manifest = listed is null ? null : Manifest.Build(source, listed);
-        var files = listed is null ? null : manifest is null ? Existing(source, listed) : manifest.Present(listed);
+        // The manifest has stat'ed every listed path already.
+        var files = listed is null ? null : Existing(listed, manifest is null
+            ? path => FileStat.Of(Path.Combine(source, path)) is not null
+            : path => manifest.Entries.ContainsKey(path.TrimEnd('/')));
         var plan = new SyncPlan(source, worker, key, files, manifest, incremental);
         if (manifest is null || manifests.LoadBytes(worker, key) is not { } saved)
         {
@@ -31,7 +34,7 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
         {
             return plan with { Inline = new SyncRequest(plan.Spec(manifest.Hash, null), []), Unchanged = true };
         }
-        if (ManifestStore.Parse(saved) is not { } last || MirrorDelta.Between(last, manifest, source) is not { } delta)
+        if (Manifest.Parse(saved) is not { } last || MirrorDelta.Between(last, manifest, source) is not { } delta)
         {
             return plan;
         }
@@ -73,11 +76,9 @@ internal sealed class Syncer(PContext context, ManifestStore manifests)
     // git lists what its index holds even when it is gone from the tree, and
     // rsync's --ignore-missing-args skips only ENOENT: a file under a path
     // whose directory became a file (ENOTDIR) would fail the whole sync.
-    // (A tree with a manifest has this list from it: Manifest.Present.)
-    private static byte[] Existing(string root, byte[] listed)
+    private static byte[] Existing(byte[] listed, Func<string, bool> exists)
     {
-        var kept = System.Text.Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Where(path => FileStat.Of(Path.Combine(root, path)) is not null);
+        var kept = System.Text.Encoding.UTF8.GetString(listed).Split('\0', StringSplitOptions.RemoveEmptyEntries).Where(exists);
         return System.Text.Encoding.UTF8.GetBytes(string.Concat(kept.Select(path => path + "\0")));
     }
 
