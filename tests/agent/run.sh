@@ -1081,11 +1081,12 @@ t_logs_follow_orphaned() {
   a=$(new_id)
   start "$a" 'sleep 300'
   job_at "$a" 'sleep 300'
+  rm -f "$T/follow.out"
   # the follower's parent (sshd's session, or p for a local worker) dies
   # while the job prints nothing: the follower must notice and leave
   env -i HOME="$H" PATH="$TPATH" TMUX_TMPDIR="$TT" LANG=C.UTF-8 \
-    /bin/sh -c 'echo $$ >"$2"; /bin/sh "$0" - logs "$1" follow >/dev/null & wait' "$A" "$a" "$T/parent" 2>/dev/null &
-  wait_until 5 pgrep -f "logs $a follow" || bad "no follower found for $a"
+    /bin/sh -c 'echo $$ >"$2"; /bin/sh "$0" - logs "$1" follow >"$3" & wait' "$A" "$a" "$T/parent" "$T/follow.out" 2>/dev/null &
+  wait_until 5 grep -q "P-AGENT/1 OK" "$T/follow.out" || bad "no follower answered for $a"
   kill -KILL "$(cat "$T/parent")" || bad "could not kill the follower's parent"
   if ! wait_until 5 eval '! pgrep -f "logs $a follow"'; then
     pkill -f "logs $a follow"
@@ -1161,7 +1162,7 @@ TESTS=(
   "a job of an older agent (tmux -L p, 8-digit session) is seen and stopped|t_job_of_an_older_agent"
   "a full ~/.p: the exit code is kept in the session; start fails with the reason|t_full_disk"
   "start -s: a promoted mirror, a delta in the call, RESYNC for a changed or other mirror|t_sync_mirror"
-  "start -s -: no sync line, nothing made; an unchanged tree from the spare; a changed spare or mirror is not used|t_sync_spare"
+  "start -s -: no sync line, nothing made; an unchanged tree from the spare; a changed spare or mirror is not used, a changed mirror loses its state|t_sync_spare"
   "start -r: a Slurm worker's srun line, pending status from one squeue, scancel on stop|t_slurm_worker"
   "shellcheck -s sh passes|t_shellcheck"
 )
@@ -1258,8 +1259,8 @@ sync_start() {
 }
 
 t_sync_spare() {
-  local a b c d e key=00112233445566778899aabbccddeeff
-  a=$(new_id) b=$(new_id) c=$(new_id) d=$(new_id) e=$(new_id)
+  local a b c d e f g h key=00112233445566778899aabbccddeeff
+  a=$(new_id) b=$(new_id) c=$(new_id) d=$(new_id) e=$(new_id) f=$(new_id) g=$(new_id) h=$(new_id)
   # A client that fails before its sync line: nothing is made.
   : >"$T/empty"
   agi "$T/empty" - start -m pipe -s - "$a" w1 /c d l 'true' >"$T/out" 2>"$T/err"
@@ -1285,13 +1286,32 @@ A"
   sync_start "$d" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "job beside a changed spare" "$(cat "$T/out")" "P-AGENT/1 OK
 A"
-  # The mirror itself changed: RESYNC, whatever the spare.
+  # The mirror itself changed: an unchanged tree is still served from the
+  # spare (never from the mirror); the builder that walks the mirror after
+  # its copy drops the mirror's state and keeps no spare, so the next start
+  # asks for an rsync.
   wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no third spare was made"
   sleep 0.01
   printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
   sync_start "$e" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
-  expect_eq "reply for a changed mirror" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory was changed"
-  [ ! -e "$(jd "$e")/tmux_session" ] || bad "a job started on a mirror that was refused"
+  expect_eq "job beside a changed mirror" "$(cat "$T/out")" "P-AGENT/1 OK
+A"
+  wait_until 10 test ! -f "$H/.p/mirrors/$key.state" || bad "the builder kept the state of a changed mirror"
+  [ ! -e "$H/.p/mirrors/$key.spare" ] || bad "a spare was copied from a changed mirror"
+  sync_start "$f" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "reply after the builder found the change" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory is not the one p last sent"
+  [ ! -e "$(jd "$f")/tmux_session" ] || bad "a job started on a mirror that was refused"
+  # With the spare gone too, the start walks the mirror itself.
+  ag - prepare "$g" "$key" >/dev/null || bad "prepare failed"
+  printf 'A\n' >"$(wd "$g")/a.txt"
+  sync_start "$g" "$key:-:aa11:0:0:copy" "$T/empty" 'true' || bad "start (promote) failed:" "$(cat "$T/out" "$T/err")"
+  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no spare after the rsync"
+  rm -rf "$H/.p/mirrors/$key.spare"
+  sleep 0.01
+  printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
+  sync_start "$h" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "reply for a changed mirror and no spare" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory was changed"
+  [ ! -e "$(jd "$h")/tmux_session" ] || bad "a job started on a mirror that was refused"
 }
 
 t_sync_mirror() {
@@ -1327,7 +1347,9 @@ C
 job-stdin"
   [ "$(cat "$(wd "$a")/a.txt")" = A ] || bad "the delta changed the first job's dir"
   # A mirror changed behind our back, or at another state: RESYNC, and the
-  # payload is read and dropped so that the job's stdin stays whole.
+  # payload is read and dropped so that the job's stdin stays whole. (Once
+  # the builders are done: they would find the change too, and drop the state.)
+  wait_until 10 eval "! pgrep -f '_spare $key' >/dev/null" || bad "the spare's builders did not end"
   sleep 0.01
   printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
   sync_start "$c" "$key:bb22:cc33:$dels:$tars:copy" "$T/payload" 'cat' || bad "start failed:" "$(cat "$T/out" "$T/err")"

@@ -288,7 +288,7 @@ status_format() {
   tmux_escape "$1"
   _label=$_esc
   if [ "$_arith" = 1 ]; then
-    _e='#{?#{@p_end},#{e|-:#{@p_end},#{@p_start}},#{e|-:%s,#{@p_start}}}'
+    _e='#{?#{@p_end},#{e|-:#{@p_end},#{session_created}},#{e|-:%s,#{session_created}}}'
     _h="#{e|/:$_e,3600}"
     _m="#{e|m:#{e|/:$_e,60},60}"
     _sec="#{e|m:$_e,60}"
@@ -411,12 +411,16 @@ cmd_start() {
   if [ -d "$wd" ]; then
     # rsync gave the work dir the client directory's mode.
     chmod 700 "$jd" "$wd" || die "cannot make $jd private"
+  elif [ -n "$_sync" ]; then
+    # The sync makes the work dir (the spare is renamed to it).
+    mkdir -p "$jd" || die "cannot create $jd"
   else
     mkdir -p "$jd" "$wd" || die "cannot create $jd"
   fi
   if [ "$_envn" -gt 0 ]; then
     dd bs="$_envn" count=1 iflag=fullblock of="$jd/env" 2>/dev/null || write_failed "$jd/env"
   fi
+  _basis=''
   if [ -n "$_sync" ]; then
     sync_workdir "$_sync" || return 0
   fi
@@ -459,16 +463,16 @@ cmd_start() {
     # Held open before the job can end, so its exit code cannot be missed.
     exec 4<>"$jd/done"
   fi
-  # The next sync from the same client directory starts from this one.
-  if [ -f "$jd/basis_key" ]; then
+  # The next sync from the same client directory starts from this one
+  # (sync_workdir wrote it, under the mirror's lock, unless prepare's rsync
+  # was the whole sync).
+  if [ -z "$_basis" ] && [ -f "$jd/basis_key" ]; then
     read -r _key <"$jd/basis_key"
     put "$P/basis/$_key" "$id"
   fi
-  started=$(date +%s)
-  # Readers take an empty started_at for none, and only test tmux_session.
+  # Readers take a missing started_at for none, and only test tmux_session.
   {
-    printf '%s\n' "$started" >"$jd/started_at" &&
-      : >"$jd/output.log" &&
+    : >"$jd/output.log" &&
       printf '%s\n' "$s" >"$jd/tmux_session"
   } 2>/dev/null || write_failed "$jd"
   _pipe=''
@@ -492,9 +496,9 @@ cmd_start() {
   else
     set --
   fi
-  tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
+  # The start time is the session's, as tmux tells it: no date process.
+  started=$(tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
-    set-option -t "$s" @p_start "$started" \; \
     set-option -t "$s" @p_state running \; \
     set-option -t "$s" status on \; \
     set-option -t "$s" status-interval 1 \; \
@@ -502,8 +506,11 @@ cmd_start() {
     set-option -t "$s" status-left "$_fmt" \; \
     set-option -t "$s" status-right "" \; \
     set-option -w -t "$s" window-status-format "" \; \
-    set-option -w -t "$s" window-status-current-format "" "$@" >/dev/null 2>"$jd/tmux.err" 4<&- ||
+    set-option -w -t "$s" window-status-current-format "" "$@" \; \
+    display-message -p -t "$s" '#{session_created}' 2>"$jd/tmux.err" 4<&-) ||
     tmux_failed
+  case $started in '' | *[!0-9]*) tmux_failed ;; esac
+  printf '%s\n' "$started" >"$jd/started_at" 2>/dev/null || write_failed "$jd/started_at"
   if [ "$mode" = pipe ]; then
     relay
     return 0
@@ -644,6 +651,13 @@ slurm_cancel() {
 # directory into the work dir, which becomes the mirror. Fails (after the
 # frame "P-AGENT/1 RESYNC <why>") when the mirror is not at FROM or was
 # changed behind our back: the client then rsyncs and asks again.
+#
+# The mirror is walked (every entry's ctime against its state file's)
+# before a delta is applied to it, and before a job's work dir is copied
+# from it. An unchanged tree served from the spare leaves the mirror's walk
+# to the spare's builder, which walks it after its copy: a mirror changed
+# before or during that copy loses its state, and the next start asks for
+# an rsync.
 sync_workdir() {
   local _key _from _to _ndel _ntar _how _m _have _prev _n _delta _spare_walk
   IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
@@ -678,7 +692,8 @@ EOF
       resync "the worker's copy of this directory is not the one p last sent"
       return 1
     fi
-    if changed_since "$_m" "$_m.state"; then
+    # The spare alone (walked beside) serves an unchanged tree.
+    if { [ "$_delta" = 1 ] || [ -z "$_spare_walk" ]; } && changed_since "$_m" "$_m.state"; then
       mirror_unlock "$_m"
       resync "the worker's copy of this directory was changed"
       return 1
@@ -707,15 +722,25 @@ EOF
   elif [ "$_from" != - ] && spare_take "$_m"; then
     : # the spare copy, brought to the same state, is the work dir: no copy now
   elif [ "$_from" != - ]; then
-    copy_tree "$_m/." "$wd/" || { mirror_unlock "$_m"; write_failed "$wd"; }
+    # The spare was refused, and the mirror was not walked yet.
+    if [ -n "$_spare_walk" ] && [ "$_delta" = 0 ] && changed_since "$_m" "$_m.state"; then
+      mirror_unlock "$_m"
+      resync "the worker's copy of this directory was changed"
+      return 1
+    fi
+    { mkdir -p "$wd" && copy_tree "$_m/." "$wd/"; } || { mirror_unlock "$_m"; write_failed "$wd"; }
   fi
   [ "$_delta" = 1 ] && rm -f "$jd/delta.del" "$jd/delta.tar"
-  put "$jd/basis_key" "$_key"
-  mirror_unlock "$_m"
-  # Off the job's clock, at the lowest priority: the list of this job's
-  # sources (for the next --incremental job), and the next job's copy
-  # (copying a tree of small files costs far more than a start's round trips).
-  nice -n 19 /bin/sh "$self" - _spare "$_key" "$_to" "$id" </dev/null >/dev/null 2>&1 &
+  # Written in place under the lock: job-private, or read (by prepare)
+  # only as a hint that is checked.
+  { printf '%s\n' "$_key" >"$jd/basis_key" && printf '%s\n' "$id" >"$P/basis/$_key"; } 2>/dev/null ||
+    { mirror_unlock "$_m"; write_failed "$P/basis/$_key"; }
+  _basis=$_key
+  # Off the job's clock, at the lowest priority: the lock's release, the
+  # list of this job's sources (for the next --incremental job), and the
+  # next job's copy (copying a tree of small files costs far more than a
+  # start's round trips).
+  { mirror_unlock "$_m"; exec nice -n 19 /bin/sh "$self" - _spare "$_key" "$_to" "$id"; } </dev/null >/dev/null 2>&1 &
 }
 
 # spare_ready MIRROR FROM: the spare copy of the mirror is there, at FROM.
@@ -729,6 +754,7 @@ spare_ready() {
 # spare_take MIRROR: the spare copy of the mirror, if sync_workdir's walk
 # ($_spare_walk, into spare.walk) found nothing in it changed after it was
 # made, gets the same delta and becomes the job's work dir.
+# Its state file stays behind: without the directory it names no spare.
 spare_take() {
   [ -n "$_spare_walk" ] || return 1
   wait "$_spare_walk"
@@ -736,17 +762,19 @@ spare_take() {
     rm -rf "$1.spare" "$1.spare.state"
     return 1
   fi
-  rm -f "$1.spare.state"
   if [ "$_delta" = 1 ]; then
-    mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare"; return 1; }
+    mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare" "$1.spare.state"; return 1; }
   fi
-  rmdir "$wd" 2>/dev/null && mv "$1.spare" "$wd"
+  [ ! -d "$wd" ] || rmdir "$wd" 2>/dev/null || return 1
+  mv "$1.spare" "$wd"
 }
 
 # spare_build MIRROR STATE SOURCES: the list of the mirror's paths at STATE
 # into SOURCES (what the job got), then a pristine copy of the mirror at
 # STATE for the next start. One builder at a time; a list or a copy the
-# mirror moved away from while it was made is dropped.
+# mirror moved away from while it was made is dropped. The mirror is walked
+# once the copy is made: changed behind p's back (its state unmoved, so no
+# start changed it), it loses its state and the spare is not kept.
 spare_build() {
   (cd "$1" && find . ! -name . -print) >"$3.tmp" 2>/dev/null
   _now=''
@@ -756,8 +784,12 @@ spare_build() {
   rm -rf "$1.spare.tmp" "$1.spare" "$1.spare.state"
   if mkdir "$1.spare.tmp" && copy_tree "$1/." "$1.spare.tmp/"; then
     _now=''
+    _changed=''
+    changed_since "$1" "$1.state" && _changed=1
     { read -r _now <"$1.state"; } 2>/dev/null
-    if [ "$_now" = "$2" ] && mv "$1.spare.tmp" "$1.spare"; then
+    if [ "$_now" = "$2" ] && [ -n "$_changed" ]; then
+      rm -f "$1.state"
+    elif [ "$_now" = "$2" ] && mv "$1.spare.tmp" "$1.spare"; then
       # Written last: nothing in the spare may be newer (spare_take checks).
       printf '%s\n' "$2" >"$1.spare.state"
     fi
@@ -870,24 +902,29 @@ relay() {
   cat "$jd/err" >&2 &
   _err=$!
   wait "$_out" "$_err"
-  # _run writes exitcode, then the same into the FIFO we hold.
-  if [ -f "$jd/exitcode" ]; then
-    read -r _rc <"$jd/exitcode"
-  else
-    read -r _rc <&4
-  fi
+  # _run's first act once the job is over: its exit code and end time into
+  # the FIFO we hold (before its records: see _run).
+  _rc='' _end=''
+  read -r _rc _end <&4
   kill "$_in" 2>/dev/null
-  _end=-
-  { read -r _end <"$jd/ended_at"; } 2>/dev/null
   _state='done'
   [ -f "$jd/stopped" ] && _state=stopped
   # The client has seen everything: nobody needs the end screen. If it is
   # gone, the screen stays for `p attach`.
   # In the background, with stdio of its own: the call ends, and with it the
-  # client's wait, as soon as the trailer is out.
+  # client's wait, as soon as the trailer is out. The session goes once
+  # _run has written exitcode (a closed session would cut it short), or
+  # after 5 s without (a full disk).
   _sess=open _st=$started
-  if printf '\000P-AGENT/1 END %s %s\n' "$id" "$(print_status "$_state" "$_rc" "$_end")" >&2; then
-    $tj kill-session -t "=$s" </dev/null >/dev/null 2>&1 &
+  if { printf '\000P-AGENT/1 END %s ' "$id" && print_status "$_state" "${_rc:--}" "${_end:--}"; } >&2; then
+    {
+      _n=0
+      while [ ! -f "$jd/exitcode" ] && [ "$_n" -lt 100 ]; do
+        nap "$FLUSH_TICK"
+        _n=$((_n + 1))
+      done
+      $tj kill-session -t "=$s"
+    } </dev/null >/dev/null 2>&1 &
   fi
   return 0
 }
@@ -914,6 +951,9 @@ cmd_run() {
   _end=$(date +%s)
   _state="done $rc"
   [ -f "$jd/stopped" ] && _state="stopped $rc"
+  # A streaming start call (relay) is told first: its client waits for
+  # nothing else. It closes the session only once exitcode is written.
+  [ -p "$jd/done" ] && printf '%s %s\n' "$rc" "$_end" 1<>"$jd/done"
   # The session keeps the exit code first: on a full disk it is the only
   # record. Keys typed from now on go to p-done's binding, not to the pane:
   # type-ahead dies with the pane and cannot dismiss the end screen.
@@ -922,7 +962,6 @@ cmd_run() {
   # Nobody reads ended_at before exitcode exists; exitcode appears whole.
   { printf '%s\n' "$_end" >"$jd/ended_at" && printf '%s\n' "$rc" >"$jd/exitcode.tmp" &&
     mv -f "$jd/exitcode.tmp" "$jd/exitcode"; } 2>/dev/null
-  [ -p "$jd/done" ] && printf '%s\n' "$rc" 1<>"$jd/done"
   printf '\r\n--- Job done [exit %s]. Press any key to detach. ---\r\n' "$rc"
   exit 0
 }
@@ -1088,14 +1127,16 @@ cmd_logs() {
   job_dirs "$1"
   _f="$jd/output.log"
   [ -f "$_f" ] || die "job $id has no output log on this worker"
-  ok
   if [ "${2:-}" != follow ]; then
+    ok
     cat "$_f"
     return 0
   fi
+  # Known before the frame: once the caller has it, its death is noticed.
+  _parent=$(parent_pid)
+  ok
   _off=0
   _misses=0
-  _parent=$(parent_pid)
   while :; do
     # Nothing reaches us when the client goes away while the job is quiet
     # (sshd sends no signal without a pty); being orphaned is the sign.

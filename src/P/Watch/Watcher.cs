@@ -18,6 +18,11 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
     private static readonly TimeSpan Rescan = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromMinutes(10);
 
+    // How long a watcher with nothing to watch stays (as ssh's ControlPersist
+    // keeps a master): the detached starts of a script share it, and each
+    // finds it there instead of launching one.
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(5);
+
     private readonly JobStore store = new(paths.JobsDir);
     private readonly WatcherLock gate = new(paths, worker.Name);
 
@@ -30,11 +35,23 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
         }
         var agent = WorkerLink.Open(worker, paths, context).Agent;
         DateTime? failingSince = null;
+        var idleSince = DateTime.UtcNow;
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 var jobs = Watchlist.For(store, worker.Name);
+                if (jobs.Count == 0 && DateTime.UtcNow - idleSince < Linger)
+                {
+                    var seen = DateTime.MinValue;
+                    StoreChanged(ref seen);
+                    do
+                    {
+                        await Task.Delay(Rescan, ct);
+                    }
+                    while (DateTime.UtcNow - idleSince < Linger && !StoreChanged(ref seen));
+                    continue;
+                }
                 if (jobs.Count == 0)
                 {
                     // Let go first, then look once more: a p that started a job
@@ -51,6 +68,7 @@ internal sealed class Watcher(PContext context, Paths paths, Worker worker)
                 {
                     await WatchAsync(agent, jobs, ct);
                     failingSince = null;
+                    idleSince = DateTime.UtcNow;
                 }
                 catch (Exception e) when (e is UserError or TimeoutException && !ct.IsCancellationRequested)
                 {

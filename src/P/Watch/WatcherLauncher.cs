@@ -17,11 +17,14 @@ internal static class WatcherLauncher
 
     public static void Start(PContext context, Paths paths, string worker)
     {
-        if (context.Self is null)
+        var gate = new WatcherLock(paths, worker);
+        // A watcher holding the lock reads the store again before it lets
+        // go: it sees every record saved before this look.
+        if (context.Self is null || gate.IsHeld())
         {
             return;
         }
-        new WatcherLock(paths, worker).Launched();
+        gate.Launched();
         var launch = LaunchAsync(context, worker);
         // The shell puts the watcher in its own session and leaves. From a
         // script p need not wait for that; at a terminal it must, or the

@@ -44,10 +44,12 @@ internal sealed class WatcherLock(Paths paths, string worker)
     /// </summary>
     public bool Hears()
     {
-        if (Age(AliveFile) >= Stale || Age(AliveFile) > Age(LaunchedFile))
-        {
-            return false;
-        }
+        return Age(AliveFile) < Stale && Age(AliveFile) <= Age(LaunchedFile) && IsHeld();
+    }
+
+    /// <summary>Whether a watcher holds the lock now (it may not hear the worker yet).</summary>
+    public bool IsHeld()
+    {
         using var probe = TryAcquire();
         return probe is null;
     }

@@ -153,7 +153,7 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         await job.WaitForOutput("ready");
         // p's own argv has what the user typed after -e; no process p starts may.
         var leaks = new[] { Secret, "second line", "file value" }.SelectMany(ProcessesWhoseArgvHas).Where(pid => pid != job.Pid).ToList();
-        // The scan sees what is there: the value in p's argv, and the job's command on ssh's line, base64-encoded.
+        // The scan sees what is there: the value in p's argv, and the job's command on ssh's line, encoded.
         Assert.Contains(job.Pid, ProcessesWhoseArgvHas("second line"));
         Assert.Contains(ProcessesWhoseArgvHas("echo ready"), pid => pid != job.Pid);
         await File.WriteAllTextAsync(gate, "");
@@ -247,7 +247,7 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
         ProcessRunner.Run("git", ["-C", dir, .. args]).EnsureSuccess();
 
     // The argv of every process on the machine (client and worker are one here),
-    // each word also read as base64: p sends its agent's argv encoded so.
+    // each word also decoded as the bootstrap's word: p sends its agent's argv encoded so.
     private static List<int> ProcessesWhoseArgvHas(string text) =>
         [.. Directory.GetDirectories("/proc")
             .Where(d => int.TryParse(Path.GetFileName(d), out _))
@@ -256,7 +256,7 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
                 try
                 {
                     var words = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(d, "cmdline"))).Split('\0');
-                    return words.Any(w => w.Contains(text, StringComparison.Ordinal) || DecodedBase64(w).Contains(text, StringComparison.Ordinal));
+                    return words.Any(w => w.Contains(text, StringComparison.Ordinal) || (P.Transport.RemoteBootstrap.TryDecode(w) ?? "").Contains(text, StringComparison.Ordinal));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -264,12 +264,6 @@ public sealed class RemoteExecTests(SshdFixture sshd, ITestOutputHelper output)
                 }
             })
             .Select(d => int.Parse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture))];
-
-    private static string DecodedBase64(string word)
-    {
-        var bytes = new byte[word.Length];
-        return word.Length >= 4 && Convert.TryFromBase64String(word, bytes, out var length) ? Encoding.UTF8.GetString(bytes, 0, length) : "";
-    }
 
     private static async Task<(int Code, byte[] Stdout, string Stderr)> RunAsync(TestWorld world, byte[] stdin, params string[] args)
     {

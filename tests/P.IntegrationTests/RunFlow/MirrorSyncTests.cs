@@ -51,14 +51,30 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         (await world.P(project, "--", "true")).AssertExit(0);
         var mirror = Assert.Single(Directory.GetDirectories(worker.PathInHome(".p/mirrors")), d => !Path.GetFileName(d).Contains('.'));
 
-        File.WriteAllText(Path.Combine(mirror, "a.txt"), "tampered\n");
-        var afterEdit = await world.P(project, "--", "cat", "a.txt");
-        File.Delete(Path.Combine(mirror, "sub", "b.txt"));
-        var afterDelete = await world.P(project, "--", "cat", "sub/b.txt");
+        // With the next job's copy (the spare) made, each change is made to
+        // the mirror alone: that job is served from the spare, and the
+        // spare's builder, walking the mirror after its copy, sends the next
+        // job back to rsync.
+        async Task<ProcessResult> TamperedAsync(Action tamper, params string[] command)
+        {
+            await E2e.WaitFor(() => File.Exists(mirror + ".spare.state"), "the spare");
+            tamper();
+            var served = await world.P(project, command);
+            await E2e.WaitFor(() => !File.Exists(mirror + ".state"), "the builder to drop the changed mirror's state");
+            return served;
+        }
+        var afterEdit = await TamperedAsync(() => File.WriteAllText(Path.Combine(mirror, "a.txt"), "tampered\n"), "--", "cat", "a.txt");
+        var repaired = await world.P(project, "--", "cat", "a.txt");
+        var afterDelete = await TamperedAsync(() => File.Delete(Path.Combine(mirror, "sub", "b.txt")), "--", "cat", "sub/b.txt");
+        var repairedAgain = await world.P(project, "--", "cat", "sub/b.txt");
 
         Assert.Equal((0, "A\n"), (afterEdit.ExitCode, afterEdit.Stdout));
+        Assert.Equal((0, "A\n"), (repaired.ExitCode, repaired.Stdout));
         Assert.Equal((0, "B\n"), (afterDelete.ExitCode, afterDelete.Stdout));
+        Assert.Equal((0, "B\n"), (repairedAgain.ExitCode, repairedAgain.Stdout));
         Assert.Equal(3, RsyncCalls(rsyncLog));
+        Assert.Equal("A\n", File.ReadAllText(Path.Combine(mirror, "a.txt")));
+        Assert.True(File.Exists(Path.Combine(mirror, "sub", "b.txt")), "the rsync did not restore the mirror's deleted file");
 
         TrustMatrix.Record(TrustMatrix.Kind.Fault, "the worker's mirror edited and a file deleted", job: "got the client's content", record: "kept", exitCode: "0");
     }

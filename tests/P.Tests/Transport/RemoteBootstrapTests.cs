@@ -29,7 +29,7 @@ public sealed class RemoteBootstrapTests : IDisposable
     public static TheoryData<string> LoginShells()
     {
         var data = new TheoryData<string> { "/bin/sh" };
-        foreach (var name in (string[])["bash", "dash", "fish", "tcsh"])
+        foreach (var name in (string[])["bash", "dash", "zsh", "fish", "tcsh"])
         {
             if (Exec.Find(name) is { } path)
             {
@@ -135,13 +135,42 @@ public sealed class RemoteBootstrapTests : IDisposable
     }
 
     [Fact]
-    public void The_argv_travels_as_one_base64_word_of_its_quoted_words()
+    public void The_argv_travels_as_one_word_of_plain_characters_and_octal_escapes()
     {
-        var command = RemoteBootstrap.Command(["echo", "ü"]);
+        var command = RemoteBootstrap.Command(["echo", "ü", "-x"]);
 
         var word = command[(command.LastIndexOf(' ') + 1)..];
-        Assert.Matches("^[A-Za-z0-9+/]+=*$", word);
-        Assert.Equal("'echo' 'ü'", Encoding.UTF8.GetString(Convert.FromBase64String(word)));
+        Assert.Matches("^x[A-Za-z0-9_./,:%-]+$", word);
+        Assert.Equal("x%047echo%047%040%047%303%274%047%040%047-x%047", word);
+        Assert.Equal("'echo' 'ü' '-x'", RemoteBootstrap.TryDecode(word));
+    }
+
+    [Fact]
+    public void An_argv_that_escapes_would_make_too_long_travels_as_base64()
+    {
+        var text = new string('"', 30 * 1024);
+        var command = RemoteBootstrap.Command(["echo", text]);
+
+        var word = command[(command.LastIndexOf(' ') + 1)..];
+        Assert.Matches("^b[A-Za-z0-9+/]+=*$", word);
+        Assert.Equal($"'echo' '{text}'", RemoteBootstrap.TryDecode(word));
+    }
+
+    [Theory]
+    [MemberData(nameof(LoginShells))]
+    public async Task Every_byte_reaches_the_program_in_either_encoding(string shell)
+    {
+        var every = Encoding.Latin1.GetString([.. Enumerable.Range(1, 255).Select(b => (byte)b)]);
+        string[] escaped = ["printf", "%s\\0", "-leading", every, "%040", "\\0", "%", "x%"];
+        string[] base64 = ["printf", "%s\\0", new string('$', 30 * 1024), every];
+        Assert.StartsWith("x", RemoteBootstrap.Encode(escaped), StringComparison.Ordinal);
+        Assert.StartsWith("b", RemoteBootstrap.Encode(base64), StringComparison.Ordinal);
+
+        foreach (var argv in (string[][])[escaped, base64])
+        {
+            var (_, after) = await LoginAsync(shell, argv);
+            Assert.Equal(argv.Skip(2), TrickyWords.SplitNul(after));
+        }
     }
 
     [Fact]
