@@ -1253,9 +1253,15 @@ t_full_disk() {
 # sync_start ID SPEC PAYLOAD_FILE COMMAND: a piped start whose stdin is the
 # payload, then "job-stdin"; stdout to $T/out.
 # As the client calls it: -s -, the spec on stdin's first line.
+# spare_made KEY: the mirror's spare is there, state and all (a taken
+# spare leaves its state file behind, without the directory).
+spare_made() { [ -d "$H/.p/mirrors/$1.spare" ] && [ -f "$H/.p/mirrors/$1.spare.state" ]; }
+
+# sync_start ID SPEC PAYLOAD CMD: a start whose sync line comes on stdin;
+# with SYNC_KEY set, the call names that mirror (-k) as the client does.
 sync_start() {
   { printf '%s\n' "$2"; cat "$3"; printf 'job-stdin\n'; } >"$T/in"
-  agi "$T/in" - start -m pipe -s - "$1" w1 /c d l "$4" >"$T/out" 2>"$T/err"
+  agi "$T/in" - start -m pipe -s - ${SYNC_KEY:+-k "$SYNC_KEY"} "$1" w1 /c d l "$4" >"$T/out" 2>"$T/err"
 }
 
 t_sync_spare() {
@@ -1263,37 +1269,38 @@ t_sync_spare() {
   a=$(new_id) b=$(new_id) c=$(new_id) d=$(new_id) e=$(new_id) f=$(new_id) g=$(new_id) h=$(new_id)
   # A client that fails before its sync line: nothing is made.
   : >"$T/empty"
-  agi "$T/empty" - start -m pipe -s - "$a" w1 /c d l 'true' >"$T/out" 2>"$T/err"
+  agi "$T/empty" - start -m pipe -s - -k "$key" "$a" w1 /c d l 'true' >"$T/out" 2>"$T/err"
   expect_eq "reply without a sync line" "$(cat "$T/out")" "P-AGENT/1 ERR the client sent no sync: nothing was started"
   [ ! -e "$(jd "$a")" ] && [ ! -e "$(wd "$a")" ] || bad "a start without its sync line made the job's dirs"
   # The first job promotes its work dir; its builder makes the spare.
   ag - prepare "$b" "$key" >/dev/null || bad "prepare failed"
   printf 'A\n' >"$(wd "$b")/a.txt"
   sync_start "$b" "$key:-:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start (promote) failed:" "$(cat "$T/out" "$T/err")"
-  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no spare was made"
-  # An unchanged tree: the spare becomes the work dir; the mirror's state
-  # file is left as it was.
+  wait_until 10 spare_made "$key" || bad "no spare was made"
+  # An unchanged tree: the spare (walked while the line was on its way)
+  # becomes the work dir; the mirror's state file is left as it was.
   cp -p "$H/.p/mirrors/$key.state" "$T/state.before"
-  sync_start "$c" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt; echo x >a.txt' || bad "start (unchanged) failed:" "$(cat "$T/out" "$T/err")"
+  SYNC_KEY=$key sync_start "$c" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt; echo x >a.txt' || bad "start (unchanged) failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "job from the spare" "$(cat "$T/out")" "P-AGENT/1 OK
 A"
+  [ ! -e "$(jd "$c")/spare.walk" ] || bad "the spare was walked again once the line came"
   [ ! -e "$H/.p/mirrors/$key.spare" ] || [ "$(cat "$H/.p/mirrors/$key.spare/a.txt")" = A ] || bad "the job wrote to a spare"
   [ "$H/.p/mirrors/$key.state" -nt "$T/state.before" ] && bad "an unchanged tree rewrote the mirror's state"
   # A spare changed behind our back is not used: the job gets the mirror's copy.
-  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no second spare was made"
+  wait_until 10 spare_made "$key" || bad "no second spare was made"
   sleep 0.01
   printf 'tampered\n' >"$H/.p/mirrors/$key.spare/a.txt"
-  sync_start "$d" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  SYNC_KEY=$key sync_start "$d" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "job beside a changed spare" "$(cat "$T/out")" "P-AGENT/1 OK
 A"
   # The mirror itself changed: an unchanged tree is still served from the
   # spare (never from the mirror); the builder that walks the mirror after
   # its copy drops the mirror's state and keeps no spare, so the next start
   # asks for an rsync.
-  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no third spare was made"
+  wait_until 10 spare_made "$key" || bad "no third spare was made"
   sleep 0.01
   printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
-  sync_start "$e" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
+  SYNC_KEY=$key sync_start "$e" "$key:aa11:aa11:0:0:copy" "$T/empty" 'cat a.txt' || bad "start failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "job beside a changed mirror" "$(cat "$T/out")" "P-AGENT/1 OK
 A"
   wait_until 10 test ! -f "$H/.p/mirrors/$key.state" || bad "the builder kept the state of a changed mirror"
@@ -1305,7 +1312,7 @@ A"
   ag - prepare "$g" "$key" >/dev/null || bad "prepare failed"
   printf 'A\n' >"$(wd "$g")/a.txt"
   sync_start "$g" "$key:-:aa11:0:0:copy" "$T/empty" 'true' || bad "start (promote) failed:" "$(cat "$T/out" "$T/err")"
-  wait_until 10 test -f "$H/.p/mirrors/$key.spare.state" || bad "no spare after the rsync"
+  wait_until 10 spare_made "$key" || bad "no spare after the rsync"
   rm -rf "$H/.p/mirrors/$key.spare"
   sleep 0.01
   printf 'tampered\n' >"$H/.p/mirrors/$key/a.txt"
@@ -1358,6 +1365,12 @@ job-stdin"
   expect_eq "reply for another state" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory is not the one p last sent"
   [ ! -e "$(jd "$c")/tmux_session" ] || bad "a job started on a mirror that was refused"
   [ ! -d "$H/.p/mirrors/$key.lock" ] || bad "the mirror's lock was left behind"
+  # The client rsyncs into the same job's dirs and starts it again.
+  ag - prepare "$c" "$key" >/dev/null || bad "prepare after RESYNC failed"
+  printf 'A3\n' >"$(wd "$c")/a.txt"
+  sync_start "$c" "$key:-:ee44:0:0:copy" "$T/empty" 'cat a.txt' || bad "start after the rsync failed:" "$(cat "$T/out" "$T/err")"
+  expect_eq "job started again after RESYNC" "$(cat "$T/out")" "P-AGENT/1 OK
+A3"
 }
 
 t_slurm_worker() {

@@ -80,9 +80,14 @@ internal sealed class AgentApi(AgentClient client)
         {
             options.AddRange(["-e", variables.Length.ToString(CultureInfo.InvariantCulture)]);
         }
-        if (launch.Sync is not null)
+        if (launch.Sync is { } sync)
         {
             options.AddRange(["-s", "-"]);
+            // While the sync is worked out, the agent walks this directory's spare.
+            if (!sync.IsCompleted)
+            {
+                options.AddRange(["-k", SourceKey(job.Cwd)]);
+            }
         }
         if (launch.Srun is { } srun)
         {

@@ -355,22 +355,25 @@ cmd_prepare() {
   return 0
 }
 
-# start [-m tty|pipe|null] [-e <bytes>] [-s <sync>|-] [-r <n>] <uuid> <worker> <cwd> <display> <label> <argv...>
+# start [-m tty|pipe|null] [-e <bytes>] [-s <sync>|-] [-k <key>] [-r <n>] <uuid> <worker> <cwd> <display> <label> <argv...>
 # One argv word is a shell command line; several are executed as they are.
 # -m: the terminal mode (default tty). -e: stdin starts with that many bytes,
 # the job's environment as sh `export` lines quoted by the client (values
 # never travel in an argv). -s: the mirror's sync (see sync_workdir); "-s -"
-# reads it from the first line of stdin, before the environment. In mode
+# reads it from the first line of stdin, before the environment; -k names
+# the mirror it will most likely be about, whose spare is walked meanwhile
+# (only a hint: the line decides). In mode
 # pipe the reply is the frame, then the job's stdout; its stderr follows on
 # stderr, ended by the line
 # "\0P-AGENT/1 END <uuid> <status line>" once the job is over.
 cmd_start() {
-  mode='tty' _envn=0 _sync='' _slurm=0 _srunn=0
+  mode='tty' _envn=0 _sync='' _slurm=0 _srunn=0 _hint=''
   while :; do
     case ${1:-} in
       -m) mode=${2:-} ;;
       -e) _envn=${2:-} ;;
       -s) _sync=${2:-} ;;
+      -k) _hint=${2:-} ;;
       -r) _slurm=1 _srunn=${2:-} ;;
       *) break ;;
     esac
@@ -380,6 +383,7 @@ cmd_start() {
   case $_srunn in '' | *[!0-9]*) die "bad srun word count: $_srunn" ;; esac
   case $mode in tty | pipe | null) ;; *) die "bad mode: $mode" ;; esac
   case $_envn in '' | *[!0-9]*) die "bad environment length: $_envn" ;; esac
+  case $_hint in *[!0-9a-f]*) die "bad mirror key: $_hint" ;; esac
   job_dirs "$1"
   worker=$2 cwd=$3 display=$4 label=$5
   shift 5
@@ -401,11 +405,23 @@ cmd_start() {
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
   read_features
+  _early='' _pre_from=''
   if [ "$_sync" = - ]; then
     # -s -: the client sends the sync's spec as the first line of stdin once
     # it has worked it out (this call's session opened meanwhile), "-" for
-    # none. Nothing is made before it: a client that fails first sends none.
-    IFS= read -r _sync || die "the client sent no sync: nothing was started"
+    # none. It takes a round trip: meanwhile, the job's directory (and FIFOs)
+    # and the spare's walk, all undone or dropped if no line comes. A client
+    # that fails first sends none, and then nothing is left.
+    if [ ! -d "$jd" ]; then
+      mkdir -p "$jd" || die "cannot create $jd"
+      _early=1
+      [ "$mode" = pipe ] && make_fifos
+    fi
+    [ -n "$_hint" ] && spare_prewalk "$P/mirrors/$_hint"
+    if ! IFS= read -r _sync; then
+      [ -n "$_early" ] && rm -rf "$jd"
+      die "the client sent no sync: nothing was started"
+    fi
     [ "$_sync" = - ] && _sync=''
   fi
   if [ -d "$wd" ]; then
@@ -413,7 +429,7 @@ cmd_start() {
     chmod 700 "$jd" "$wd" || die "cannot make $jd private"
   elif [ -n "$_sync" ]; then
     # The sync makes the work dir (the spare is renamed to it).
-    mkdir -p "$jd" || die "cannot create $jd"
+    [ -n "$_early" ] || mkdir -p "$jd" || die "cannot create $jd"
   else
     mkdir -p "$jd" "$wd" || die "cannot create $jd"
   fi
@@ -459,7 +475,7 @@ cmd_start() {
   fi
   # Mode null makes its FIFOs in _run, off the caller's clock.
   if [ "$mode" = pipe ]; then
-    mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
+    [ -n "$_early" ] || make_fifos
     # Held open before the job can end, so its exit code cannot be missed.
     exec 4<>"$jd/done"
   fi
@@ -517,6 +533,10 @@ cmd_start() {
   fi
   ok
   printf 'started %s %s\n' "$s" "$started"
+}
+
+make_fifos() {
+  mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
 }
 
 # ---------------------------------------------------------------- Slurm
@@ -675,8 +695,12 @@ EOF
   # two cores.
   _spare_walk=''
   if [ "$_from" != - ] && [ "$_how" != inc ] && spare_ready "$_m" "$_from"; then
-    changed_paths "$_m.spare" "$_m.spare.state" >"$jd/spare.walk" &
-    _spare_walk=$!
+    if [ "$_key" = "$_hint" ] && [ "$_pre_from" = "$_from" ]; then
+      _spare_walk=walked # while the line was on its way
+    else
+      changed_paths "$_m.spare" "$_m.spare.state" >"$jd/spare.walk" &
+      _spare_walk=$!
+    fi
   fi
   if [ "$_from" = - ]; then
     rm -rf "$_m.new" "$_m" 2>/dev/null
@@ -757,16 +781,32 @@ spare_ready() {
 # Its state file stays behind: without the directory it names no spare.
 spare_take() {
   [ -n "$_spare_walk" ] || return 1
-  wait "$_spare_walk"
-  if [ -s "$jd/spare.walk" ] || [ ! -f "$jd/spare.walk" ]; then
-    rm -rf "$1.spare" "$1.spare.state"
-    return 1
+  if [ "$_spare_walk" != walked ]; then
+    wait "$_spare_walk"
+    if [ -s "$jd/spare.walk" ] || [ ! -f "$jd/spare.walk" ]; then
+      rm -rf "$1.spare" "$1.spare.state"
+      return 1
+    fi
   fi
   if [ "$_delta" = 1 ]; then
     mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare" "$1.spare.state"; return 1; }
   fi
   [ ! -d "$wd" ] || rmdir "$wd" 2>/dev/null || return 1
   mv "$1.spare" "$wd"
+}
+
+# spare_prewalk MIRROR: the spare's walk, made before the sync's line came
+# (without the mirror's lock): sets _pre_from to the state of a spare in
+# which nothing changed after it was made. A spare taken or rebuilt since
+# is seen under the lock (spare_ready, the rename); one rebuilt in that
+# moment is a fresh copy its builder checked.
+spare_prewalk() {
+  local _ss _w
+  _ss=''
+  { read -r _ss <"$1.spare.state"; } 2>/dev/null
+  [ -n "$_ss" ] && [ -d "$1.spare" ] || return 0
+  _w=$(changed_paths "$1.spare" "$1.spare.state") && [ -z "$_w" ] && _pre_from=$_ss
+  return 0
 }
 
 # spare_build MIRROR STATE SOURCES: the list of the mirror's paths at STATE
@@ -808,8 +848,11 @@ take_bytes() {
 }
 
 # resync WHY: the reply that sends the client back to rsync. What it sent
-# for the mirror is read and dropped: stdin must reach the job intact.
+# for the mirror is read and dropped: stdin must reach the job intact. The
+# FIFOs made while the line was on its way go first: the start that follows
+# the rsync makes its own.
 resync() {
+  [ -n "$_early" ] && [ "$mode" = pipe ] && rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done"
   [ "$_ndel" -gt 0 ] && dd bs="$_ndel" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   [ "$_ntar" -gt 0 ] && dd bs="$_ntar" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   printf 'P-AGENT/1 RESYNC %s\n' "$1"

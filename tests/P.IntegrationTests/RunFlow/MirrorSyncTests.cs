@@ -57,7 +57,8 @@ public sealed class MirrorSyncTests(SshdFixture sshd, ITestOutputHelper output)
         // job back to rsync.
         async Task<ProcessResult> TamperedAsync(Action tamper, params string[] command)
         {
-            await E2e.WaitFor(() => File.Exists(mirror + ".spare.state"), "the spare");
+            // A taken spare leaves its state file behind, without the directory.
+            await E2e.WaitFor(() => Directory.Exists(mirror + ".spare") && File.Exists(mirror + ".spare.state"), "the spare");
             tamper();
             var served = await world.P(project, command);
             await E2e.WaitFor(() => !File.Exists(mirror + ".state"), "the builder to drop the changed mirror's state");
