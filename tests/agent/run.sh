@@ -648,6 +648,8 @@ t_pipe_mode() {
 v=a b \$x
 x"
   st=$(cat "$(jd "$id")/started_at")
+  # The trailer goes out before _run writes its records.
+  wait_done "$id"
   err=$(tr '\000' '@' <"$T/err")
   expect_eq "stderr: the job's, then the trailer" "$err" "oops
 @P-AGENT/1 END $id $id done 5 $(cat "$(jd "$id")/ended_at") open $st"
@@ -661,6 +663,7 @@ t_pipe_stdin_eof() {
   id=$(new_id)
   agi /dev/null - start -m pipe "$id" w1 /c d l cat >"$T/out" 2>"$T/err" || bad "start: exit status $?"
   expect_eq "cat of an empty stdin" "$(cat "$T/out")" "P-AGENT/1 OK"
+  wait_done "$id"
   expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 0
 }
 
@@ -714,6 +717,7 @@ sent"
   expect_eq "stdout" "$(cat "$T/out")" "P-AGENT/1 OK
 ready
 got-term"
+  wait_done "$id"
   expect_eq "exit code" "$(cat "$(jd "$id")/exitcode")" 7
   out=$(ag - signal "$id" INT)
   expect_eq "signal to a finished job" "$out" "P-AGENT/1 OK
