@@ -1276,6 +1276,7 @@ t_sync_spare() {
   agi "$T/empty" - start -m pipe -s - -k "$key" "$a" w1 /c d l 'true' >"$T/out" 2>"$T/err"
   expect_eq "reply without a sync line" "$(cat "$T/out")" "P-AGENT/1 ERR the client sent no sync: nothing was started"
   [ ! -e "$(jd "$a")" ] && [ ! -e "$(wd "$a")" ] || bad "a start without its sync line made the job's dirs"
+  ! has_session "$a" || bad "a start without its sync line left the session it made meanwhile"
   # The first job promotes its work dir; its builder makes the spare.
   ag - prepare "$b" "$key" >/dev/null || bad "prepare failed"
   printf 'A\n' >"$(wd "$b")/a.txt"
@@ -1326,7 +1327,7 @@ A"
 }
 
 t_sync_mirror() {
-  local a b c key=0123456789abcdef0123456789abcdef dels tars
+  local a b c d out key=0123456789abcdef0123456789abcdef dels tars
   a=$(new_id) b=$(new_id) c=$(new_id)
   # The first job: the client rsynced its work dir; it becomes the mirror.
   ag - prepare "$a" "$key" >/dev/null || bad "prepare failed"
@@ -1368,6 +1369,7 @@ job-stdin"
   sync_start "$c" "$key:dd99:cc33:$dels:$tars:copy" "$T/payload" 'cat' || bad "start failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "reply for another state" "$(cat "$T/out")" "P-AGENT/1 RESYNC the worker's copy of this directory is not the one p last sent"
   [ ! -e "$(jd "$c")/tmux_session" ] || bad "a job started on a mirror that was refused"
+  ! has_session "$c" || bad "a refused start left the session it made while its line came"
   [ ! -d "$H/.p/mirrors/$key.lock" ] || bad "the mirror's lock was left behind"
   # The client rsyncs into the same job's dirs and starts it again.
   ag - prepare "$c" "$key" >/dev/null || bad "prepare after RESYNC failed"
@@ -1375,6 +1377,14 @@ job-stdin"
   sync_start "$c" "$key:-:ee44:0:0:copy" "$T/empty" 'cat a.txt' || bad "start after the rsync failed:" "$(cat "$T/out" "$T/err")"
   expect_eq "job started again after RESYNC" "$(cat "$T/out")" "P-AGENT/1 OK
 A3"
+  # Without a terminal and detached (mode null): the session made while the
+  # line came runs the job once the start says so.
+  d=$(new_id)
+  printf '%s\n' "$key:ee44:ee44:0:0:copy" >"$T/in"
+  out=$(agi "$T/in" - start -m null -s - -k "$key" "$d" w1 /c d l 'cat a.txt') || bad "start -m null -s - failed:" "$out"
+  case $out in "P-AGENT/1 OK"*"started p-$d "*) ;; *) bad "reply of a detached start with a sync:" "$out" ;; esac
+  wait_done "$d"
+  expect_eq "log of the detached job" "$(cat "$(jd "$d")/output.log")" "A3"
 }
 
 t_slurm_worker() {

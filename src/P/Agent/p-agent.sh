@@ -87,7 +87,11 @@ self=${P_AGENT_SELF:-$0}
 # ---------------------------------------------------------------- helpers
 
 ok() { printf 'P-AGENT/1 OK\n'; }
-die() { printf 'P-AGENT/1 ERR %s\n' "$*"; exit 1; }
+die() {
+  printf 'P-AGENT/1 ERR %s\n' "$*"
+  [ -n "${_early:-}" ] && undo_early
+  exit 1
+}
 
 # p's private tmux server. Its socket is in ~/.p (0700), not in /tmp where
 # another user may make tmux-<uid> first. A socket path has at most 104 bytes
@@ -405,23 +409,30 @@ cmd_start() {
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
   read_features
-  _early='' _pre_from=''
+  _early='' _pre_from='' _pre_walk=''
   if [ "$_sync" = - ]; then
     # -s -: the client sends the sync's spec as the first line of stdin once
     # it has worked it out (this call's session opened meanwhile), "-" for
     # none. It takes a round trip: meanwhile, the job's directory (and FIFOs)
     # and the spare's walk, all undone or dropped if no line comes. A client
     # that fails first sends none, and then nothing is left.
+    # The session too: its job waits for the start's word (see _run).
     if [ ! -d "$jd" ]; then
       mkdir -p "$jd" || die "cannot create $jd"
       _early=1
-      [ "$mode" = pipe ] && make_fifos
+      [ -n "$_hint" ] && spare_prewalk "$P/mirrors/$_hint"
+      if [ "$mode" = pipe ]; then
+        make_fifos "$jd/go"
+      else
+        mkfifo "$jd/go" || die "cannot create the FIFOs in $jd"
+      fi
+      : >"$jd/output.log" 2>/dev/null || write_failed "$jd/output.log"
+      # tmux's failure is told once the line came: the client's sync (an
+      # rsync into the job's dirs) must not fail first, for want of them.
+      job_session || _early=failed
     fi
-    [ -n "$_hint" ] && spare_prewalk "$P/mirrors/$_hint"
-    if ! IFS= read -r _sync; then
-      [ -n "$_early" ] && rm -rf "$jd"
-      die "the client sent no sync: nothing was started"
-    fi
+    IFS= read -r _sync || die "the client sent no sync: nothing was started"
+    [ "$_early" = failed ] && tmux_failed
     [ "$_sync" = - ] && _sync=''
   fi
   if [ -d "$wd" ]; then
@@ -487,10 +498,44 @@ cmd_start() {
     put "$P/basis/$_key" "$id"
   fi
   # Readers take a missing started_at for none, and only test tmux_session.
-  {
-    : >"$jd/output.log" &&
-      printf '%s\n' "$s" >"$jd/tmux_session"
-  } 2>/dev/null || write_failed "$jd"
+  if [ -n "$_early" ]; then
+    printf '%s\n' "$s" >"$jd/tmux_session" 2>/dev/null || write_failed "$jd"
+    go
+  else
+    {
+      : >"$jd/output.log" &&
+        printf '%s\n' "$s" >"$jd/tmux_session"
+    } 2>/dev/null || write_failed "$jd"
+    job_session || tmux_failed
+  fi
+  printf '%s\n' "$started" >"$jd/started_at" 2>/dev/null || write_failed "$jd/started_at"
+  if [ "$mode" = pipe ]; then
+    relay
+    return 0
+  fi
+  ok
+  printf 'started %s %s\n' "$s" "$started"
+}
+
+# make_fifos [MORE...]: mode pipe's FIFOs (see relay), and MORE.
+make_fifos() {
+  mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$@" || die "cannot create the FIFOs in $jd"
+}
+
+# undo_early: a start that made the job's session before its sync's line
+# ends without starting the job: the session, FIFOs and directory go.
+undo_early() {
+  _early=''
+  tm kill-session -t "=$s" 2>/dev/null
+  rm -rf "$jd"
+}
+
+# job_session: the job's tmux session, its pane running _run (which waits
+# for the go FIFO if there is one); sets started, the session's creation
+# time as tmux tells it (no date process). Fails with tmux's reason in
+# $jd/tmux.err (see tmux_failed).
+job_session() {
+  local _pipe _bar_state
   _pipe=''
   if [ "$mode" = tty ]; then
     qv "$jd/output.log"
@@ -506,14 +551,13 @@ cmd_start() {
   fi
   status_format "$label" "$_bar_state"
   # Only a tty job waits for its pipe-pane (see _run): the others would
-  # pay a tmux call for nothing. "$@" (the job's argv) is in cmd.sh now.
+  # pay a tmux call for nothing.
   if [ "$mode" = tty ]; then
     set -- \; wait-for -S "p-go-$id"
   else
     set --
   fi
-  # The start time is the session's, as tmux tells it: no date process.
-  started=$(tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
+  started=$(tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" "$mode" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_state running \; \
     set-option -t "$s" status on \; \
@@ -523,20 +567,21 @@ cmd_start() {
     set-option -t "$s" status-right "" \; \
     set-option -w -t "$s" window-status-format "" \; \
     set-option -w -t "$s" window-status-current-format "" "$@" \; \
-    display-message -p -t "$s" '#{session_created}' 2>"$jd/tmux.err" 4<&-) ||
-    tmux_failed
-  case $started in '' | *[!0-9]*) tmux_failed ;; esac
-  printf '%s\n' "$started" >"$jd/started_at" 2>/dev/null || write_failed "$jd/started_at"
-  if [ "$mode" = pipe ]; then
-    relay
-    return 0
-  fi
-  ok
-  printf 'started %s %s\n' "$s" "$started"
+    display-message -p -t "$s" '#{session_created}' 2>"$jd/tmux.err" 4<&-) || return 1
+  case $started in '' | *[!0-9]*) return 1 ;; esac
 }
 
-make_fifos() {
-  mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" || die "cannot create the FIFOs in $jd"
+# go: the job of an early session runs, once its _run holds the go FIFO
+# (go.ready; a moment's wait where the pane is slower than the sync).
+go() {
+  local _n=0
+  while [ ! -f "$jd/go.ready" ]; do
+    _n=$((_n + 1))
+    [ "$_n" -gt "$SOURCES_WAIT_TICKS" ] && die "tmux did not start the job's pane"
+    nap "$FLUSH_TICK"
+  done
+  printf 'go\n' 1<>"$jd/go" || die "cannot start the job's pane"
+  _early=''
 }
 
 # ---------------------------------------------------------------- Slurm
@@ -679,7 +724,7 @@ slurm_cancel() {
 # before or during that copy loses its state, and the next start asks for
 # an rsync.
 sync_workdir() {
-  local _key _from _to _ndel _ntar _how _m _have _prev _n _delta _spare_walk
+  local _key _from _to _ndel _ntar _how _m _have _prev _n _delta _spare_walk _walked
   IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
 $1
 EOF
@@ -694,11 +739,12 @@ EOF
   # The spare's walk (see spare_take) runs beside the mirror's: two walks,
   # two cores.
   _spare_walk=''
+  _walked="$jd/spare.walk"
   if [ "$_from" != - ] && [ "$_how" != inc ] && spare_ready "$_m" "$_from"; then
-    if [ "$_key" = "$_hint" ] && [ "$_pre_from" = "$_from" ]; then
-      _spare_walk=walked # while the line was on its way
+    if [ "$_key" = "$_hint" ] && [ "$_pre_from" = "$_from" ] && [ -n "$_pre_walk" ]; then
+      _spare_walk=$_pre_walk _walked="$jd/spare.prewalk" # begun while the line was on its way
     else
-      changed_paths "$_m.spare" "$_m.spare.state" >"$jd/spare.walk" &
+      changed_paths "$_m.spare" "$_m.spare.state" >"$_walked" &
       _spare_walk=$!
     fi
   fi
@@ -776,17 +822,15 @@ spare_ready() {
 }
 
 # spare_take MIRROR: the spare copy of the mirror, if sync_workdir's walk
-# ($_spare_walk, into spare.walk) found nothing in it changed after it was
+# ($_spare_walk, into $_walked) found nothing in it changed after it was
 # made, gets the same delta and becomes the job's work dir.
 # Its state file stays behind: without the directory it names no spare.
 spare_take() {
   [ -n "$_spare_walk" ] || return 1
-  if [ "$_spare_walk" != walked ]; then
-    wait "$_spare_walk"
-    if [ -s "$jd/spare.walk" ] || [ ! -f "$jd/spare.walk" ]; then
-      rm -rf "$1.spare" "$1.spare.state"
-      return 1
-    fi
+  wait "$_spare_walk"
+  if [ -s "$_walked" ] || [ ! -f "$_walked" ]; then
+    rm -rf "$1.spare" "$1.spare.state"
+    return 1
   fi
   if [ "$_delta" = 1 ]; then
     mirror_apply "$1.spare" "$jd/delta.del" "$jd/delta.tar" || { rm -rf "$1.spare" "$1.spare.state"; return 1; }
@@ -795,18 +839,20 @@ spare_take() {
   mv "$1.spare" "$wd"
 }
 
-# spare_prewalk MIRROR: the spare's walk, made before the sync's line came
-# (without the mirror's lock): sets _pre_from to the state of a spare in
-# which nothing changed after it was made. A spare taken or rebuilt since
-# is seen under the lock (spare_ready, the rename); one rebuilt in that
-# moment is a fresh copy its builder checked.
+# spare_prewalk MIRROR: the spare's walk, begun in the background before
+# the sync's line came (without the mirror's lock), into spare.prewalk (a
+# walk that fails says so there); sets _pre_from to the state of the spare
+# it walks and _pre_walk to its pid. A spare taken or rebuilt since is seen
+# under the lock (spare_ready, the rename); one rebuilt in that moment is a
+# fresh copy its builder checked.
 spare_prewalk() {
-  local _ss _w
+  local _ss
   _ss=''
   { read -r _ss <"$1.spare.state"; } 2>/dev/null
   [ -n "$_ss" ] && [ -d "$1.spare" ] || return 0
-  _w=$(changed_paths "$1.spare" "$1.spare.state") && [ -z "$_w" ] && _pre_from=$_ss
-  return 0
+  _pre_from=$_ss
+  { changed_paths "$1.spare" "$1.spare.state" || echo "the walk failed"; } >"$jd/spare.prewalk" &
+  _pre_walk=$!
 }
 
 # spare_build MIRROR STATE SOURCES: the list of the mirror's paths at STATE
@@ -849,10 +895,14 @@ take_bytes() {
 
 # resync WHY: the reply that sends the client back to rsync. What it sent
 # for the mirror is read and dropped: stdin must reach the job intact. The
-# FIFOs made while the line was on its way go first: the start that follows
-# the rsync makes its own.
+# session and FIFOs made while the line was on its way go first: the start
+# that follows the rsync makes its own.
 resync() {
-  [ -n "$_early" ] && [ "$mode" = pipe ] && rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done"
+  if [ -n "$_early" ]; then
+    _early=''
+    tm kill-session -t "=$s" 2>/dev/null
+    rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$jd/go" "$jd/go.ready" "$jd/started_at"
+  fi
   [ "$_ndel" -gt 0 ] && dd bs="$_ndel" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   [ "$_ntar" -gt 0 ] && dd bs="$_ntar" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   printf 'P-AGENT/1 RESYNC %s\n' "$1"
@@ -978,9 +1028,23 @@ relay() {
 # the hangup must take the job down with us.
 cmd_run() {
   job_dirs "$1"
-  _mode='tty'
-  [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
+  _mode=${2:-}
+  if [ -z "$_mode" ]; then
+    _mode='tty'
+    [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
+  fi
   [ "$_mode" = tty ] && $tj wait-for "p-go-$id"
+  # A session made while the client worked out its sync: the job waits for
+  # the start's word. The FIFO is held open here before go.ready says so,
+  # so a word written after that cannot be lost.
+  if [ -p "$jd/go" ]; then
+    exec 3<>"$jd/go"
+    : >"$jd/go.ready"
+    _go=''
+    IFS= read -r _go <&3
+    exec 3<&-
+    [ "$_go" = go ] || exit 0
+  fi
   # A handler, not '': an ignored signal would be inherited by the job.
   trap : INT QUIT
   cd "$wd" || exit 1
@@ -1511,7 +1575,7 @@ main() {
     check) cmd_check ;;
     prepare) [ $# -eq 2 ] || die "usage: prepare <uuid> <key>"; cmd_prepare "$@" ;;
     start) cmd_start "$@" ;;
-    _run) cmd_run "$1" ;;
+    _run) cmd_run "$1" "${2:-}" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     close) cmd_close "$1" ;;
