@@ -23,7 +23,8 @@
 #                            exitcode ended_at (on completion), cmd.sh, pgid
 #                            ("<leader pid> <its start time>"), boot, mode,
 #                            umask, env, and the FIFOs of a job without a
-#                            terminal (o.pipe e.pipe; in out err done)
+#                            terminal (o.pipe e.pipe; in out err done), go
+#                            and go.ready (a session made before its sync)
 #   ~/.p/workdirs/<uuid>/    the job's copy of the client's directory
 #   ~/.p/basis/<key>         last job id synced from one client directory
 #   ~/.p/mirrors/<key>/      the pristine copy of that directory: no job
@@ -33,7 +34,9 @@
 #
 # A job runs as `_run` inside its tmux session "p-<uuid>". A tty job's first
 # act is to wait on a tmux channel that the start command list signals only
-# after pipe-pane is attached, so output.log gets every byte. When the job is over
+# after pipe-pane is attached, so output.log gets every byte. A session made
+# while the start waited for its sync's line (start -s -) has its _run wait
+# on the FIFO go until the start, synced, says "go" there. When the job is over
 # and output.log complete, its exit code goes into the session (@p_rc) and
 # then into exitcode; _run prints the end screen and exits, leaving a dead
 # pane (remain-on-exit) and no process; any key on it closes the session.
@@ -69,6 +72,8 @@ FLUSH_TICKS=200        # ... and for how many ticks (10 s)
 START_WAIT=60          # attach wait: how long a job's start may take
 SOURCES_WAIT_TICKS=100 # --incremental: ticks of FLUSH_TICK to wait for the
                        # previous job's list of sources (5 s)
+PANE_WAIT_TICKS=100    # a session made before the sync's line: ticks of
+                       # FLUSH_TICK to wait for its pane to take the go FIFO
 SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
                        # all of the worker's jobs in one call (sites block loops)
 SQUEUE_WAIT_TICKS=200  # ticks of FLUSH_TICK to wait for the first listing
@@ -522,11 +527,17 @@ make_fifos() {
   mkfifo "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$@" || die "cannot create the FIFOs in $jd"
 }
 
-# undo_early: a start that made the job's session before its sync's line
-# ends without starting the job: the session, FIFOs and directory go.
-undo_early() {
+# drop_early: a start that made the job's session before its sync's line
+# does not start the job: the session, its FIFOs and the spare's early walk
+# go. undo_early: and the job's directory, which it made too.
+drop_early() {
   _early=''
   tm kill-session -t "=$s" 2>/dev/null
+  rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$jd/go" "$jd/go.ready" "$jd/spare.prewalk"
+}
+
+undo_early() {
+  drop_early
   rm -rf "$jd"
 }
 
@@ -577,7 +588,7 @@ go() {
   local _n=0
   while [ ! -f "$jd/go.ready" ]; do
     _n=$((_n + 1))
-    [ "$_n" -gt "$SOURCES_WAIT_TICKS" ] && die "tmux did not start the job's pane"
+    [ "$_n" -gt "$PANE_WAIT_TICKS" ] && die "tmux did not start the job's pane"
     nap "$FLUSH_TICK"
   done
   printf 'go\n' 1<>"$jd/go" || die "cannot start the job's pane"
@@ -736,8 +747,8 @@ EOF
   # take, no state to rewrite).
   _delta=1
   [ "$_ndel$_ntar" = 00 ] && [ "$_from" = "$_to" ] && _delta=0
-  # The spare's walk (see spare_take) runs beside the mirror's: two walks,
-  # two cores.
+  # The spare's walk (see spare_take), begun before the line came or now,
+  # in the background: beside the mirror's, when that is walked too.
   _spare_walk=''
   _walked="$jd/spare.walk"
   if [ "$_from" != - ] && [ "$_how" != inc ] && spare_ready "$_m" "$_from"; then
@@ -898,11 +909,7 @@ take_bytes() {
 # session and FIFOs made while the line was on its way go first: the start
 # that follows the rsync makes its own.
 resync() {
-  if [ -n "$_early" ]; then
-    _early=''
-    tm kill-session -t "=$s" 2>/dev/null
-    rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$jd/go" "$jd/go.ready" "$jd/started_at"
-  fi
+  [ -n "$_early" ] && drop_early
   [ "$_ndel" -gt 0 ] && dd bs="$_ndel" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   [ "$_ntar" -gt 0 ] && dd bs="$_ntar" count=1 iflag=fullblock of=/dev/null 2>/dev/null
   printf 'P-AGENT/1 RESYNC %s\n' "$1"
