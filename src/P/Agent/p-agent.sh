@@ -414,7 +414,7 @@ cmd_start() {
   layout
   [ -e "$jd/tmux_session" ] && die "job $id was already started"
   read_features
-  _early='' _pre_from='' _pre_walk=''
+  _early='' _pre_from='' _pre_walk='' _sess_pid=''
   if [ "$_sync" = - ]; then
     # -s -: the client sends the sync's spec as the first line of stdin once
     # it has worked it out (this call's session opened meanwhile), "-" for
@@ -432,12 +432,13 @@ cmd_start() {
         mkfifo "$jd/go" || die "cannot create the FIFOs in $jd"
       fi
       : >"$jd/output.log" 2>/dev/null || write_failed "$jd/output.log"
-      # tmux's failure is told once the line came: the client's sync (an
-      # rsync into the job's dirs) must not fail first, for want of them.
-      job_session || _early=failed
+      # In the background: the line is read, and the sync done, as soon as
+      # they come. tmux's failure is told before the job would go (the
+      # client's sync, an rsync into the job's dirs, must not fail first).
+      (job_session && printf '%s\n' "$started" >"$jd/started_at") 2>/dev/null &
+      _sess_pid=$!
     fi
     IFS= read -r _sync || die "the client sent no sync: nothing was started"
-    [ "$_early" = failed ] && tmux_failed
     [ "$_sync" = - ] && _sync=''
   fi
   if [ -d "$wd" ]; then
@@ -505,6 +506,10 @@ cmd_start() {
   # Readers take a missing started_at for none, and only test tmux_session.
   if [ -n "$_early" ]; then
     printf '%s\n' "$s" >"$jd/tmux_session" 2>/dev/null || write_failed "$jd"
+    wait "$_sess_pid" || tmux_failed
+    _sess_pid=''
+    started=''
+    { read -r started <"$jd/started_at"; } 2>/dev/null || write_failed "$jd/started_at"
     go
   else
     {
@@ -512,8 +517,8 @@ cmd_start() {
         printf '%s\n' "$s" >"$jd/tmux_session"
     } 2>/dev/null || write_failed "$jd"
     job_session || tmux_failed
+    printf '%s\n' "$started" >"$jd/started_at" 2>/dev/null || write_failed "$jd/started_at"
   fi
-  printf '%s\n' "$started" >"$jd/started_at" 2>/dev/null || write_failed "$jd/started_at"
   if [ "$mode" = pipe ]; then
     relay
     return 0
@@ -532,6 +537,9 @@ make_fifos() {
 # go. undo_early: and the job's directory, which it made too.
 drop_early() {
   _early=''
+  # The session's call may still run: it ends first, or its session stays.
+  [ -z "$_sess_pid" ] || wait "$_sess_pid"
+  _sess_pid=''
   tm kill-session -t "=$s" 2>/dev/null
   rm -f "$jd/o.pipe" "$jd/e.pipe" "$jd/in" "$jd/out" "$jd/err" "$jd/done" "$jd/go" "$jd/go.ready" "$jd/spare.prewalk"
 }
