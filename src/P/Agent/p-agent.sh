@@ -74,6 +74,8 @@ SOURCES_WAIT_TICKS=100 # --incremental: ticks of FLUSH_TICK to wait for the
                        # previous job's list of sources (5 s)
 PANE_WAIT_TICKS=100    # a session made before the sync's line: ticks of
                        # FLUSH_TICK to wait for its pane to take the go FIFO
+END_WAIT_TICKS=100     # a streamed job: ticks of FLUSH_TICK its session may
+                       # wait for exitcode once the trailer is out (5 s)
 SQUEUE_EVERY=5         # Slurm: squeue at most once per this many seconds, for
                        # all of the worker's jobs in one call (sites block loops)
 SQUEUE_WAIT_TICKS=200  # ticks of FLUSH_TICK to wait for the first listing
@@ -115,6 +117,17 @@ tm_old() { tmux -L p "$@"; }
 
 # nap SECONDS: fractional where sleep has it (GNU, busybox), else 1 s.
 nap() { sleep "$1" 2>/dev/null || sleep 1; }
+
+# wait_file FILE TICKS: waits (FLUSH_TICK at a time) for FILE to exist;
+# fails after TICKS ticks without it.
+wait_file() {
+  local _n=0
+  while [ ! -f "$1" ]; do
+    [ "$_n" -ge "$2" ] && return 1
+    _n=$((_n + 1))
+    nap "$FLUSH_TICK"
+  done
+}
 
 # Used as "$(now)"; hot paths write "$(date +%s)" instead, which is one fork
 # where a function in a command substitution costs two.
@@ -576,7 +589,7 @@ job_session() {
   else
     set --
   fi
-  started=$(tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" "$mode" \; \
+  started=$(tm -f "$P/tmux.conf" new-session -d -s "$s" -x 200 -y 50 -- /bin/sh "$self" - _run "$id" \; \
     pipe-pane -t "$s" "$_pipe" \; \
     set-option -t "$s" @p_state running \; \
     set-option -t "$s" status on \; \
@@ -593,12 +606,7 @@ job_session() {
 # go: the job of an early session runs, once its _run holds the go FIFO
 # (go.ready; a moment's wait where the pane is slower than the sync).
 go() {
-  local _n=0
-  while [ ! -f "$jd/go.ready" ]; do
-    _n=$((_n + 1))
-    [ "$_n" -gt "$PANE_WAIT_TICKS" ] && die "tmux did not start the job's pane"
-    nap "$FLUSH_TICK"
-  done
+  wait_file "$jd/go.ready" "$PANE_WAIT_TICKS" || die "tmux did not start the job's pane"
   printf 'go\n' 1<>"$jd/go" || die "cannot start the job's pane"
   _early=''
 }
@@ -743,7 +751,7 @@ slurm_cancel() {
 # before or during that copy loses its state, and the next start asks for
 # an rsync.
 sync_workdir() {
-  local _key _from _to _ndel _ntar _how _m _have _prev _n _delta _spare_walk _walked
+  local _key _from _to _ndel _ntar _how _m _have _prev _delta _spare_walk _walked
   IFS=: read -r _key _from _to _ndel _ntar _how <<EOF
 $1
 EOF
@@ -800,11 +808,7 @@ EOF
   # Incremental needs the previous job's list of sources, written just after
   # its start: a moment's wait for it, then, without it, a clean copy.
   if [ "$_how" = inc ] && [ -n "$_prev" ] && [ -d "$W/$_prev" ]; then
-    _n=0
-    while [ ! -f "$J/$_prev/sources" ] && [ "$_n" -lt "$SOURCES_WAIT_TICKS" ]; do
-      nap "$FLUSH_TICK"
-      _n=$((_n + 1))
-    done
+    wait_file "$J/$_prev/sources" "$SOURCES_WAIT_TICKS"
   fi
   if [ "$_how" = inc ] && [ -n "$_prev" ] && [ "$_prev" != "$id" ] && [ -d "$W/$_prev" ] && [ -f "$J/$_prev/sources" ]; then
     mirror_copy_incremental "$_m" "$W/$_prev" "$J/$_prev/sources" || { mirror_unlock "$_m"; write_failed "$wd"; }
@@ -1025,14 +1029,7 @@ relay() {
   # after 5 s without (a full disk).
   _sess=open _st=$started
   if { printf '\000P-AGENT/1 END %s ' "$id" && print_status "$_state" "${_rc:--}" "${_end:--}"; } >&2; then
-    {
-      _n=0
-      while [ ! -f "$jd/exitcode" ] && [ "$_n" -lt 100 ]; do
-        nap "$FLUSH_TICK"
-        _n=$((_n + 1))
-      done
-      $tj kill-session -t "=$s"
-    } </dev/null >/dev/null 2>&1 &
+    { wait_file "$jd/exitcode" "$END_WAIT_TICKS"; $tj kill-session -t "=$s"; } </dev/null >/dev/null 2>&1 &
   fi
   return 0
 }
@@ -1043,15 +1040,9 @@ relay() {
 # the hangup must take the job down with us.
 cmd_run() {
   job_dirs "$1"
-  _mode=${2:-}
-  if [ -z "$_mode" ]; then
-    _mode='tty'
-    [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
-  fi
-  [ "$_mode" = tty ] && $tj wait-for "p-go-$id"
   # A session made while the client worked out its sync: the job waits for
-  # the start's word. The FIFO is held open here before go.ready says so,
-  # so a word written after that cannot be lost.
+  # the start's word (its files are written by then). The FIFO is held open
+  # here before go.ready says so, so a word written after that cannot be lost.
   if [ -p "$jd/go" ]; then
     exec 3<>"$jd/go"
     : >"$jd/go.ready"
@@ -1060,6 +1051,9 @@ cmd_run() {
     exec 3<&-
     [ "$_go" = go ] || exit 0
   fi
+  _mode='tty'
+  [ -f "$jd/mode" ] && read -r _mode <"$jd/mode"
+  [ "$_mode" = tty ] && $tj wait-for "p-go-$id"
   # A handler, not '': an ignored signal would be inherited by the job.
   trap : INT QUIT
   cd "$wd" || exit 1
@@ -1590,7 +1584,7 @@ main() {
     check) cmd_check ;;
     prepare) [ $# -eq 2 ] || die "usage: prepare <uuid> <key>"; cmd_prepare "$@" ;;
     start) cmd_start "$@" ;;
-    _run) cmd_run "$1" "${2:-}" ;;
+    _run) cmd_run "$1" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     close) cmd_close "$1" ;;
